@@ -22,6 +22,14 @@ class Preset:
     # --- memories --------------------------------------------------------------------------
     # --- cost model and mapper -------------------------------------------------------------
     # --- carbon ----------------------------------------------------------------------------
+    # DRAM g/GB differs between CA (230·(28/30)²) and PA (200·(28/30)²) (carbonspot-model.md §13.2)
+    carbon_dram_split_ca_pa: bool
+    # hard-coded CI_fab g/mm² table incl. its 22/12/10 nm mismatches (carbonspot-model.md §1, §13.3)
+    carbon_ci_fab_table_2025: bool
+    # PA with latency > period silently charges latency/period chips (§2.2, §13.11)
+    carbon_pa_more_chips: bool
+    # literature model never scales PA by latency/period, whatever the PA rule (§2.1)
+    carbon_literature_ignores_overrun: bool
 
     @classmethod
     def flag_names(cls) -> list[str]:
