@@ -1,0 +1,238 @@
+"""``carbonspot evaluate``: one workload on one accelerator — performance, carbon, per-layer mappings."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+from carbonspot.cli._output import print_json, print_table
+from carbonspot.errors import InputError
+from carbonspot.io.carbon_params import add_carbon_arguments, carbon_params_from_args
+from carbonspot.models.presets import get_preset
+from carbonspot.search import design as design_mod
+
+SUMMARY_COLUMNS = (
+    "ops",
+    "energy_pj",
+    "latency_cycles",
+    "tclk_ns",
+    "latency_ns",
+    "area_mm2",
+    "tops_per_w",
+    "tops",
+    "tops_per_mm2",
+    "period_s",
+    "meets_period",
+    "carbon_ca_g",
+    "carbon_pa_g",
+)
+LAYER_COLUMNS = (
+    "layer",
+    "operator",
+    "macs",
+    "feasible",
+    "energy_pj",
+    "latency_cycles",
+    "utilization",
+    "spatial",
+    "reason",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``evaluate`` sub-command."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="map and cost one workload on one accelerator (performance + carbon)",
+        description=(
+            "Map every layer of a workload onto an accelerator, cost it (energy, latency, "
+            "area, clock) and compute its carbon per inference (CA and PA)."
+        ),
+    )
+    p.add_argument(
+        "--accelerator",
+        "-a",
+        required=True,
+        metavar="SPEC",
+        help="template spec NAME:key=value,... (e.g. dimc:dim=128,sram_bytes=131072), "
+        "a CarbonSpot hardware YAML, or a ZigZag v3 accelerator YAML",
+    )
+    p.add_argument(
+        "--workload", "-w", required=True, metavar="NAME_OR_PATH", help="zoo name, ONNX or YAML"
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="fix the mapping: a CarbonSpot mapping YAML or a ZigZag v3 mapping YAML",
+    )
+    p.add_argument(
+        "--objective",
+        choices=design_mod.OBJECTIVES,
+        default="edp",
+        help="what the mapper minimises per layer (default: edp, as the paper)",
+    )
+    p.add_argument("--preset", default=None, help="model preset (default: corrected)")
+    p.add_argument(
+        "--period",
+        type=float,
+        default=None,
+        metavar="S",
+        help="frame period in seconds for the PA scenario (default: the workload's)",
+    )
+    add_carbon_arguments(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=run)
+
+
+def _acc_identity(spec: str, acc) -> tuple[str, dict[str, Any]]:
+    """(acc_type, params) of an accelerator: its template and parameters when it has them."""
+    params = dict(getattr(acc, "params", ()) or ())
+    head = spec.split(":", 1)[0]
+    if ":" in spec or (not spec.endswith((".yaml", ".yml")) and "/" not in spec):
+        return head, params
+    return getattr(acc, "name", head), params
+
+
+def _layer_record(layer) -> dict[str, Any]:
+    return {
+        "layer": layer.layer,
+        "operator": layer.operator,
+        "macs": layer.macs,
+        "feasible": layer.feasible,
+        "reason": layer.reason,
+        "energy_pj": layer.energy_pj,
+        "latency_cycles": layer.latency_cycles,
+        "utilization": layer.utilization,
+        "energy_breakdown_pj": dict(layer.energy_breakdown_pj),
+        "latency_breakdown_cycles": dict(layer.latency_breakdown_cycles),
+        "spatial_mapping": {
+            dim: [[ldim, size] for ldim, size in unroll]
+            for dim, unroll in layer.spatial_mapping.items()
+        },
+        "temporal_mapping": [dict(loop) for loop in layer.temporal_mapping],
+    }
+
+
+def _spatial_text(spatial: dict[str, list[tuple[str, float]]]) -> str:
+    parts = []
+    for dim, unroll in spatial.items():
+        inner = "·".join(f"{ld}{_num(s)}" for ld, s in unroll)
+        parts.append(f"{dim}:{inner or '-'}")
+    return " ".join(parts)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.3g}"
+
+
+def evaluate_record(
+    spec: str,
+    workload_name: str,
+    *,
+    mapping: str | None = None,
+    objective: str = "edp",
+    preset: str | None = None,
+    period_s: float | None = None,
+    carbon_params=None,
+) -> dict[str, Any]:
+    """Everything ``evaluate --format json`` prints, as a dict (also used by the tests)."""
+    from carbonspot.evaluate import evaluate_workload
+    from carbonspot.io.accelerator import load_accelerator
+    from carbonspot.zoo import load_workload
+
+    preset_name = get_preset(preset).name
+    if period_s is not None and not (math.isfinite(period_s) and period_s > 0):
+        raise InputError("must be a positive number of seconds", field="--period")
+    workload = load_workload(workload_name)
+    if carbon_params is None:
+        carbon_params = design_mod.resolve_carbon_params(preset_name)
+    acc = load_accelerator(spec, preset_name, workload_weight_bytes=workload.weight_bytes)
+    kwargs: dict[str, Any] = {"objective": objective, "preset": preset_name}
+    if mapping is not None:
+        kwargs["mapping"] = _load_mapping(mapping)
+    result = evaluate_workload(acc, workload, **kwargs)
+    acc_type, params = _acc_identity(spec, acc)
+    period = design_mod.workload_period_s(workload, period_s)
+    row = design_mod.result_row(result, acc_type, params, period, carbon_params)
+
+    record: dict[str, Any] = {
+        "workload": result.workload,
+        "accelerator": spec,
+        "acc_type": acc_type,
+        "params": params,
+        "preset": preset_name,
+        "objective": objective,
+        "feasible": row["feasible"],
+        "reason": row["reason"] or None,
+    }
+    for key in SUMMARY_COLUMNS:
+        record[key] = row.get(key)
+    record["energy_breakdown_pj"] = dict(result.energy_breakdown_pj)
+    record["latency_breakdown_cycles"] = dict(result.latency_breakdown_cycles)
+    record["area_breakdown_mm2"] = dict(result.area_breakdown_mm2)
+    record["tclk_breakdown_ns"] = dict(result.tclk_breakdown_ns)
+    carbon_cols = {k: v for k, v in row.items() if k.startswith("carbon_") or k.startswith("pa_")}
+    record.update(carbon_cols)
+    record["carbon_breakdown_g"] = {
+        sc: {
+            k[len(f"carbon_{sc}_") : -2]: v
+            for k, v in carbon_cols.items()
+            if k.startswith(f"carbon_{sc}_")
+            and k.endswith("_g")
+            and k != f"carbon_{sc}_g"
+            and "ex_pkg" not in k
+        }
+        for sc in ("ca", "pa")
+    }
+    describe = getattr(carbon_params, "describe", None)
+    record["carbon_params"] = describe() if callable(describe) else None
+    record["layers"] = [_layer_record(layer) for layer in result.layers]
+    return record
+
+
+def _load_mapping(path: str):
+    try:
+        from carbonspot.io.mapping import load_mapping
+    except ImportError:
+        raise InputError(
+            "mapping files are not supported by this build", field="--mapping"
+        ) from None
+    return load_mapping(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print the result as a table or JSON."""
+    record = evaluate_record(
+        args.accelerator,
+        args.workload,
+        mapping=args.mapping,
+        objective=args.objective,
+        preset=args.preset,
+        period_s=args.period,
+        carbon_params=carbon_params_from_args(args, get_preset(args.preset).name),
+    )
+    if args.format == "json":
+        print_json(record)
+        return 0
+    out = sys.stdout
+    out.write(
+        f"{record['workload']} on {record['accelerator']} "
+        f"(preset {record['preset']}, objective {record['objective']})\n"
+    )
+    if not record["feasible"]:
+        out.write(f"INFEASIBLE: {record['reason']}\n")
+    summary = [{"metric": k, "value": record.get(k)} for k in SUMMARY_COLUMNS]
+    summary += [
+        {"metric": f"carbon_{sc}_{part}_g", "value": v}
+        for sc, parts in record["carbon_breakdown_g"].items()
+        for part, v in parts.items()
+    ]
+    print_table(summary, ("metric", "value"), stream=out)
+    out.write("\n")
+    layer_rows = [
+        {**layer, "spatial": _spatial_text(layer["spatial_mapping"])} for layer in record["layers"]
+    ]
+    print_table(layer_rows, LAYER_COLUMNS, stream=out)
+    return 0

@@ -1,0 +1,220 @@
+"""Grid sweep: the Cartesian product of a design-space file, evaluated in parallel.
+
+A :class:`SweepSpec` (read from YAML by :func:`carbonspot.io.sweep_file.load_sweep_file`)
+lists design blocks (template(s) × parameter lists), the workloads, the preset, the mapper
+objective and carbon overrides. :func:`run_sweep` expands the product, drops the designs the
+template rejects as out of range (counted), evaluates the rest with
+:func:`carbonspot.search.design.evaluate_design` across worker processes and returns the rows
+in a fixed order (design order, then workloads, then ``geo``) whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from carbonspot.errors import InputError
+from carbonspot.models.workload import Workload
+from carbonspot.search import design as design_mod
+
+
+@dataclass(frozen=True)
+class DesignBlock:
+    """Templates × the Cartesian product of parameter value lists (in the file's key order)."""
+
+    templates: tuple[str, ...]
+    params: tuple[tuple[str, tuple[Any, ...]], ...]
+
+    def designs(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every (template, params) of the block: template outermost, last parameter innermost."""
+        names = [name for name, _ in self.params]
+        values = [vals for _, vals in self.params]
+        return [
+            (template, dict(zip(names, combo, strict=True)))
+            for template in self.templates
+            for combo in itertools.product(*values)
+        ]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated design-space file."""
+
+    source: str
+    name: str
+    preset: str
+    objective: str
+    workloads: tuple[str, ...]  # zoo names or absolute paths
+    suite: str | None
+    blocks: tuple[DesignBlock, ...]
+    carbon: tuple[tuple[str, Any], ...] = ()
+    period_s: float | tuple[tuple[str, float], ...] | None = None
+
+    def designs(self) -> list[tuple[str, dict[str, Any]]]:
+        """All designs of all blocks, in file order."""
+        return [d for block in self.blocks for d in block.designs()]
+
+    @property
+    def period_override(self) -> float | dict[str, float] | None:
+        """``period_s`` as :func:`evaluate_design` takes it."""
+        if isinstance(self.period_s, tuple):
+            return dict(self.period_s)
+        return self.period_s
+
+
+@dataclass
+class SweepOutcome:
+    """Rows of a sweep and what was left out."""
+
+    rows: list[dict[str, Any]]
+    designs_total: int
+    designs_evaluated: int
+    skipped: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+
+    @property
+    def infeasible_rows(self) -> int:
+        """Rows (geo excluded) whose workload could not be mapped or costed."""
+        return sum(1 for r in self.rows if r["workload"] != design_mod.GEO and not r["feasible"])
+
+
+def load_sweep_workloads(spec: SweepSpec) -> list[Workload]:
+    """The workloads of a sweep: its suite, or each listed name/path, in order."""
+    from carbonspot import zoo
+
+    try:
+        if spec.suite is not None:
+            return list(zoo.suite(spec.suite))
+        return [zoo.load_workload(name) for name in spec.workloads]
+    except InputError as exc:
+        if exc.source is None:
+            exc = InputError(
+                exc.message, source=spec.source, field=exc.field or "workloads", allowed=exc.allowed
+            )
+        raise exc from None
+
+
+def check_design(template: str, params: Mapping[str, Any], preset: str) -> str | None:
+    """``None`` if the template accepts the design, else the reason it rejects it."""
+    try:
+        design_mod.build_accelerator(template, params, preset, None)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+# --- worker side ------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(state: dict[str, Any]) -> None:
+    _WORKER.clear()
+    _WORKER.update(state)
+
+
+def _run_design(design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    template, params = design
+    s = _WORKER
+    return design_mod.evaluate_design(
+        template,
+        params,
+        s["workloads"],
+        preset=s["preset"],
+        objective=s["objective"],
+        carbon_params=s["carbon_params"],
+        suite=s["suite"],
+        period_s=s["period_s"],
+    )
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> mp.context.BaseContext:
+    # fork shares the already-imported modules and loaded workloads with the workers (fast start);
+    # elsewhere fall back to the platform default.
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else None)
+
+
+def run_sweep(
+    spec: SweepSpec,
+    jobs: int | None = None,
+    on_design_done: Callable[[int], None] | None = None,
+    workloads: Sequence[Workload] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> SweepOutcome:
+    """Evaluate every valid design of ``spec``; rows in design order whatever ``jobs`` is.
+
+    ``on_start(n)`` is called with the number of designs to evaluate (after the template has
+    filtered the grid) and ``on_design_done(n)`` after each finished design with the number
+    done so far (progress bar hooks). ``workloads`` overrides loading them from the spec.
+    """
+    if jobs is not None and jobs < 1:
+        raise InputError("must be at least 1", field="--jobs")
+    loaded = list(workloads) if workloads is not None else load_sweep_workloads(spec)
+    carbon_params = design_mod.resolve_carbon_params(
+        spec.preset, dict(spec.carbon), source=f"{spec.source}: carbon"
+    )
+
+    all_designs = spec.designs()
+    valid: list[tuple[str, dict[str, Any]]] = []
+    skipped: list[tuple[str, dict[str, Any], str]] = []
+    for template, params in all_designs:
+        reason = check_design(template, params, spec.preset)
+        if reason is None:
+            valid.append((template, params))
+        else:
+            skipped.append((template, params, reason))
+    _raise_if_block_all_invalid(spec, skipped)
+
+    state = {
+        "workloads": loaded,
+        "preset": spec.preset,
+        "objective": spec.objective,
+        "carbon_params": carbon_params,
+        "suite": spec.suite,
+        "period_s": spec.period_override,
+    }
+    jobs = min(jobs or default_jobs(), max(1, len(valid)))
+    if on_start:
+        on_start(len(valid))
+    rows: list[dict[str, Any]] = []
+    if jobs == 1:
+        _init_worker(state)
+        for i, design in enumerate(valid, 1):
+            rows.extend(_run_design(design))
+            if on_design_done:
+                on_design_done(i)
+    else:
+        with _context().Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
+            for i, design_rows in enumerate(pool.imap(_run_design, valid, chunksize=1), 1):
+                rows.extend(design_rows)
+                if on_design_done:
+                    on_design_done(i)
+    return SweepOutcome(rows, len(all_designs), len(valid), skipped)
+
+
+def _raise_if_block_all_invalid(
+    spec: SweepSpec, skipped: list[tuple[str, dict[str, Any], str]]
+) -> None:
+    """A block none of whose designs the template accepts is a mistake in the file: say why."""
+    rejected = {(t, tuple(sorted(p.items()))): reason for t, p, reason in skipped}
+    for i, block in enumerate(spec.blocks):
+        designs = block.designs()
+        keys = [(t, tuple(sorted(p.items()))) for t, p in designs]
+        if designs and all(k in rejected for k in keys):
+            raise InputError(
+                f"the template rejects every design of this block, e.g. {rejected[keys[0]]}",
+                source=spec.source,
+                field=f"designs[{i}]",
+            )
