@@ -153,6 +153,8 @@ class ImcArray:
     wl_dim: str = "D1"
     bl_dim: str = "D2"
     tech: Technology = field(default_factory=Technology)
+    # area of one cell group (P_w·group_depth cells) in mm²; None = SRAM model (§4.3)
+    cell_group_area_mm2: float | None = None
 
     @property
     def dim_sizes(self) -> dict[str, int]:

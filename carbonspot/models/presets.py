@@ -19,7 +19,25 @@ class Preset:
 
     name: str
     # --- hardware (area, clock, energy per op) ---------------------------------------------
+    # WS adder-tree area: inputs of in·w bits (64) instead of in+w (16) (§3.3, §13.4)
+    ws_tree_input_bits_product: bool
+    # WS adder-tree area: D2·D3 trees instead of D1·D3 (§3.3, §13.4)
+    ws_tree_count_d2: bool
+    # digital peak energy per cycle = 1 pJ per MAC (the ×0.25 pJ is missing) (§3.2, §13.4)
+    digital_peak_energy_omits_mac: bool
+    # AIMC accumulator energy width P_in+P_w+log2 BL instead of the area's P_in+P_w+ADC (§13.5)
+    aimc_acc_energy_log2_bl: bool
+    # zigzag-imc delays: DIMC accumulator delay without accumulator, longer PV/acc ripples (§13.5)
+    imc_delay_zigzag_imc: bool
+    # registers and replicated memories counted once, not once per replica (§3.2, §13.6)
+    mem_area_once_per_level: bool
     # --- memories --------------------------------------------------------------------------
+    # CACTI area ×2 kept (carbonspot-model.md §5.1, §13.7)
+    sram_area_x2: bool
+    # 28 nm = 32 nm × 0.81 applied to SRAM area and access time too (§5.1, §13.7)
+    sram_v2_factor_on_area_delay: bool
+    # IMC weight-write energy rounded to 3 decimals in pJ (§5.2)
+    imc_w_cost_rounded: bool
     # --- cost model and mapper -------------------------------------------------------------
     # --- carbon ----------------------------------------------------------------------------
     # DRAM g/GB differs between CA (230·(28/30)²) and PA (200·(28/30)²) (carbonspot-model.md §13.2)
