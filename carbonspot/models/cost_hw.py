@@ -97,3 +97,79 @@ def peak_metrics(acc: Accelerator, preset: str | Preset | None = None) -> dict[s
         "peak_tops_per_mm2": tops / area if area > 0 else float("inf"),
         "peak_tops_per_mm2_array": tops / array_area if array_area > 0 else float("inf"),
     }
+
+
+def describe(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, object]:
+    """Everything ``carbonspot hardware show`` prints, as plain JSON-able data."""
+    p = get_preset(preset)
+    area, area_bd = accelerator_area_mm2(acc, p)
+    tclk, tclk_bd = accelerator_tclk_ns(acc, p)
+    peak = peak_metrics(acc, p)
+    arr = acc.array
+    array_info: dict[str, object] = {
+        "type": ("aimc" if arr.imc_type == "analog" else "dimc")
+        if isinstance(arr, ImcArray)
+        else "digital",
+        "dims": dict(arr.dims),
+        "input_bits": arr.input_bits,
+        "weight_bits": arr.weight_bits,
+    }
+    if isinstance(arr, ImcArray):
+        array_info.update(
+            input_bits_per_cycle=arr.input_bits_per_cycle,
+            adc_bits=arr.adc_bits,
+            group_depth=arr.group_depth,
+            wl_dim=arr.wl_dim,
+            bl_dim=arr.bl_dim,
+        )
+    else:
+        array_info.update(
+            mac_energy_pj=arr.mac_energy_pj, pe_area_mm2=arr.pe_area_mm2, reduce_dim=arr.reduce_dim
+        )
+    dims = acc.dim_sizes
+    hierarchy = [
+        {
+            "name": m.name,
+            "kind": m.kind,
+            "operands": list(m.operands),
+            "size_bits": m.size_bits,
+            "r_bw_bits": m.r_bw_bits,
+            "w_bw_bits": m.w_bw_bits,
+            "r_bw_min_bits": m.r_min_bits,
+            "w_bw_min_bits": m.w_min_bits,
+            "r_energy_pj": m.r_energy_pj,
+            "w_energy_pj": m.w_energy_pj,
+            "area_mm2_each": m.area_mm2,
+            "served_dims": list(m.served_dims),
+            "replicas": m.replicas(dims),
+            "ports": [
+                {
+                    "name": pt.name,
+                    "kind": pt.kind,
+                    "bw_max_bits": pt.bw_max_bits,
+                    "bw_min_bits": pt.bw_min_bits,
+                    "allocation": [f"{o},{d}" for o, d in pt.allocation],
+                }
+                for pt in m.ports
+            ],
+        }
+        for m in acc.memories
+    ]
+    return {
+        "spec": acc.spec or acc.name,
+        "name": acc.name,
+        "preset": p.name,
+        "array": array_info,
+        "hierarchy": hierarchy,
+        "area_mm2": area,
+        "area_breakdown_mm2": area_bd,
+        "tclk_ns": tclk,
+        "tclk_breakdown_ns": tclk_bd,
+        "macs_per_cycle": peak["macs_per_cycle"],
+        "peak_energy_pj_per_cycle": peak["energy_pj_per_cycle"],
+        "peak_energy_breakdown_pj": peak_energy_pj(acc, p),
+        "peak_tops": peak["peak_tops"],
+        "peak_tops_per_w": peak["peak_tops_per_w"],
+        "peak_tops_per_mm2": peak["peak_tops_per_mm2"],
+        "peak_tops_per_mm2_array": peak["peak_tops_per_mm2_array"],
+    }
