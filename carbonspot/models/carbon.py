@@ -218,7 +218,7 @@ def carbon_per_inference(
     PA (periodically-active): embodied × period / lifetime; if latency > period, the
     ``more_chips`` rule multiplies by latency/period (the original's rule), the ``deadline``
     rule keeps one chip and flags the design (``pa_feasible`` False). ``meets_period`` is
-    latency ≤ period in both rules. Operational carbon is the same in both scenarios.
+    latency ≤ period in both rules (True for a NaN period, whose PA carbon is NaN). Operational carbon is the same in both scenarios.
 
     ``ops`` (ops per inference) adds ``carbon_ca_g_per_op`` and ``carbon_pa_g_per_op``.
     ``include_package``/``include_memory`` drop the package and DRAM/SSD terms (the literature
@@ -241,7 +241,7 @@ def carbon_per_inference(
     ssd = params.ssd_gb * params.ssd_g_per_gb * mem_scale
 
     life = lifetime_ns(params)
-    meets = lat <= period
+    meets = ~(lat > period)  # a NaN period (none given) sets no deadline; PA carbon is NaN
     overrun = np.where(meets, 1.0, lat / period)  # chips needed to keep up with the period
     pa_chips = overrun if params.pa_overrun == "more_chips" else np.ones_like(overrun)
     share = {"ca": lat / life, "pa": period * pa_chips / life}  # carbonspot-model.md §2.2
