@@ -1,0 +1,339 @@
+"""Per-layer mapping search: CarbonSpot vs ZigZag (zigzag-dse) on the same layers and hardware.
+
+For a set of ResNet-8 and ResNet-18 layers on a digital template (``pdigital_ws``) and an IMC
+template (``dimc``), prints per layer: our search time (first search, empty cache), the number of
+cost-model evaluations and evaluations per second, and our objective value. If the environment
+variable ``ZIGZAG_PYTHON`` names a Python interpreter with ``zigzag-dse`` installed (a separate
+virtualenv; CarbonSpot never imports zigzag), the same layers are searched by ZigZag v3 in the
+same run — through ``benchmarks/_zigzag_runner.py`` on generated ZigZag YAML inputs (accelerator,
+one-layer workload, mapping with the paper's spatial hints) — and the time ratio and both
+objective values are printed.
+
+    python benchmarks/bench_mapper.py                       # CarbonSpot only
+    ZIGZAG_PYTHON=/tmp/zzvenv/bin/python python benchmarks/bench_mapper.py --layers 3
+    python benchmarks/bench_mapper.py --json out.json        # also write the numbers
+
+Setting up ZigZag: ``python3 -m venv /tmp/zzvenv && /tmp/zzvenv/bin/pip install zigzag-dse six``
+(zigzag-dse 3.9.1 imports ``six`` without declaring it).
+
+Both tools use the EDP objective (ZigZag's ``opt="EDP"``, LOMA with ``lpf_limit=6``) and the
+paper's preset (``carbonspot2025``). ZigZag's own IMC model (zigzag-dse) is not the original
+CarbonSpot fork's, so IMC objective values differ by construction; the digital ones should agree
+closely. Timings on a shared machine are noisy: run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from carbonspot import zoo
+from carbonspot.models.hardware import Accelerator, ImcArray
+from carbonspot.models.templates import build_template
+from carbonspot.models.workload import Layer
+
+HERE = Path(__file__).resolve().parent
+PRESET = "carbonspot2025"
+# DRAM of 1 GB so that ResNet-18's largest weight tensor (2.4 MB) fits (the paper's 1 MB does not).
+DESIGNS = {
+    "pdigital_ws": {"dim": 32, "sram_bytes": 131072, "dram_gb": 1.0},
+    "dimc": {"dim": 128, "sram_bytes": 131072, "dram_gb": 1.0},
+}
+# The paper's spatial-mapping hints (carbonspot-model.md §3.2).
+HINTS = {
+    "pdigital_os": {"D1": ["K"], "D2": ["OX", "OY"]},
+    "default": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
+}
+ZZ_OPERAND = {"I": "I1", "W": "I2", "O": "O"}
+ZZ_PORT_TYPE = {"r": "read", "w": "write", "rw": "read_write"}
+
+
+# --------------------------------------------------------------------------------------------
+# layers
+
+
+def pick_layers(n_per_net: int) -> list[tuple[str, Layer]]:
+    """The first ``n_per_net`` distinct-shape costed layers of resnet8 and resnet18."""
+    picked: list[tuple[str, Layer]] = []
+    for net in ("resnet8", "resnet18"):
+        seen: set[tuple] = set()
+        for layer in zoo.load_workload(net).compute_layers:
+            if layer.operator not in ("Conv", "Gemm") or layer.key in seen:
+                continue
+            seen.add(layer.key)
+            picked.append((net, layer))
+            if len(seen) >= n_per_net:
+                break
+    return picked
+
+
+# --------------------------------------------------------------------------------------------
+# ZigZag v3 inputs
+
+
+def zigzag_accelerator(acc: Accelerator) -> dict[str, Any]:
+    """ZigZag v3 accelerator YAML (as a dict) equivalent to ``acc`` (zigzag-model.md §2.1)."""
+    dims = [(d, s) for d, s in acc.array.dims if s > 1 or d in ("D1", "D2")]
+    kept = {d for d, _ in dims}
+    memories: dict[str, Any] = {}
+    for mem in acc.memories:
+        name = "cells" if mem.kind == "cells" else mem.name
+        counters = {"r": 0, "w": 0, "rw": 0}
+        ports = []
+        for port in mem.ports:
+            counters[port.kind] += 1
+            bw_max = port.bw_max_bits or (mem.w_bw_bits if port.kind == "w" else mem.r_bw_bits)
+            bw_min = port.bw_min_bits or bw_max
+            ports.append(
+                {
+                    "name": f"{port.kind}_port_{counters[port.kind]}",
+                    "type": ZZ_PORT_TYPE[port.kind],
+                    "bandwidth_min": int(bw_min),
+                    "bandwidth_max": int(bw_max),
+                    "allocation": [f"{ZZ_OPERAND[op]}, {d}" for op, d in port.allocation],
+                }
+            )
+        memories[name] = {
+            "size": int(mem.size_bits),
+            "r_cost": float(mem.r_energy_pj),
+            "w_cost": float(mem.w_energy_pj),
+            "area": float(mem.area_mm2),
+            "latency": int(mem.latency_cycles),
+            "operands": [ZZ_OPERAND[op] for op in mem.operands],
+            "ports": ports,
+            "served_dimensions": [d for d in mem.served_dims if d in kept],
+        }
+    arr = acc.array
+    if isinstance(arr, ImcArray):
+        op_array = {
+            "is_imc": True,
+            "imc_type": arr.imc_type,
+            "input_precision": [arr.input_bits, arr.weight_bits],
+            "bit_serial_precision": arr.input_bits_per_cycle,
+            "adc_resolution": float(arr.adc_bits) if arr.imc_type == "analog" else 0,
+            "dimensions": [d for d, _ in dims],
+            "sizes": [s for _, s in dims],
+        }
+    else:
+        op_array = {
+            "dimensions": [d for d, _ in dims],
+            "sizes": [s for _, s in dims],
+            "unit_energy": float(arr.mac_energy_pj),
+            "unit_area": float(arr.pe_area_mm2),
+        }
+    return {"name": acc.name, "memories": memories, "operational_array": op_array}
+
+
+def zigzag_workload(layer: Layer) -> list[dict[str, Any]]:
+    """One-layer ZigZag v3 workload YAML (as a list) for ``layer`` (zigzag-model.md §2.2)."""
+    lp = layer.loops
+    sy, sx = layer.stride
+    dy, dx = layer.dilation
+    grouped = lp["G"] > 1
+    g = "[g]" if grouped else ""
+    equation = f"O[b]{g}[k][oy][ox]+=W{g}[k][c][fy][fx]*I[b]{g}[c][iy][ix]"
+    dims = ["B", *(["G"] if grouped else []), "K", "C", "OY", "OX", "FY", "FX"]
+    iy, ix = layer.input_extent
+    top, left, bottom, right = layer.padding
+    p = layer.precision
+    return [
+        {
+            "id": 0,
+            "name": layer.name,
+            "operator_type": "Conv",
+            "equation": equation,
+            "dimension_relations": [f"ix={sx}*ox+{dx}*fx", f"iy={sy}*oy+{dy}*fy"],
+            "loop_dims": dims,
+            "loop_sizes": [lp[d] for d in dims],
+            "operand_precision": {
+                "W": p.weight_bits,
+                "I": p.input_bits,
+                "O": p.psum_bits,
+                "O_final": p.output_bits,
+            },
+            "operand_source": {"W": 0, "I": 0},
+            "pr_loop_dims": ["IX", "IY"],
+            "pr_loop_sizes": [ix, iy],
+            "padding": [[left, right], [top, bottom]],
+        }
+    ]
+
+
+def zigzag_mapping(template: str, acc: Accelerator) -> list[dict[str, Any]]:
+    """ZigZag v3 mapping YAML with the paper's spatial hints for ``template``."""
+    dims = {d for d, s in acc.array.dims if s > 1 or d in ("D1", "D2")}
+    hint = {d: v for d, v in HINTS.get(template, HINTS["default"]).items() if d in dims}
+    return [
+        {
+            "name": "default",
+            "spatial_mapping_hint": hint,
+            "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"},
+        }
+    ]
+
+
+def run_zigzag(python: str, jobs: list[dict[str, Any]], workdir: Path) -> list[dict[str, Any]]:
+    """Run the ZigZag runner under ``python`` on the jobs; its per-job results."""
+    jobs_file = workdir / "jobs.json"
+    jobs_file.write_text(json.dumps({"jobs": jobs}))
+    proc = subprocess.run(
+        [python, str(HERE / "_zigzag_runner.py"), str(jobs_file)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"ZigZag runner failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(proc.stdout)["results"]
+
+
+# --------------------------------------------------------------------------------------------
+# CarbonSpot side
+
+
+def our_search(acc: Accelerator, layer: Layer) -> dict[str, Any]:
+    """Search one layer with an empty cache; time, evaluations and the objective (EDP)."""
+    from carbonspot import evaluate as ev
+
+    clear = getattr(ev, "clear_cache", None)
+    if callable(clear):
+        clear()
+    counter = getattr(ev, "evaluation_count", None)
+    before = counter() if callable(counter) else None
+    start = time.perf_counter()
+    res = ev.evaluate_layer(acc, layer, objective="edp", preset=PRESET)
+    seconds = time.perf_counter() - start
+    n_eval = (counter() - before) if callable(counter) else getattr(res, "evaluations", None)
+    return {
+        "seconds": seconds,
+        "evaluations": n_eval,
+        "energy_pj": res.energy_pj,
+        "latency_cycles": res.latency_cycles,
+        "feasible": res.feasible,
+        "reason": res.reason,
+    }
+
+
+def _edp(energy: float | None, latency: float | None) -> float:
+    if energy is None or latency is None:
+        return math.nan
+    return float(energy) * float(latency)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--layers", type=int, default=4, help="distinct layers per network")
+    ap.add_argument("--no-zigzag", action="store_true", help="skip ZigZag even if available")
+    ap.add_argument("--json", metavar="FILE", help="also write all numbers as JSON")
+    args = ap.parse_args(argv)
+
+    layers = pick_layers(args.layers)
+    zz_python = None if args.no_zigzag else os.environ.get("ZIGZAG_PYTHON")
+    records: list[dict[str, Any]] = []
+    jobs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench_mapper_") as tmp:
+        work = Path(tmp)
+        for template, params in DESIGNS.items():
+            for net, layer in layers:
+                acc = build_template(template, params, PRESET, workload_weight_bytes=None)
+                ours = our_search(acc, layer)
+                name = f"{template}/{net}/{layer.name}"
+                records.append(
+                    {
+                        "name": name,
+                        "template": template,
+                        "net": net,
+                        "layer": layer.name,
+                        "macs": layer.macs,
+                        "ours": ours,
+                    }
+                )
+                if zz_python:
+                    base = work / f"job{len(jobs)}"
+                    files = {
+                        "accelerator": zigzag_accelerator(acc),
+                        "workload": zigzag_workload(layer),
+                        "mapping": zigzag_mapping(template, acc),
+                    }
+                    job: dict[str, Any] = {
+                        "name": name,
+                        "opt": "EDP",
+                        "lpf_limit": 6,
+                        "imc": acc.is_imc,
+                    }
+                    for kind, content in files.items():
+                        path = Path(f"{base}_{kind}.yaml")
+                        path.write_text(yaml.safe_dump(content, sort_keys=False))
+                        job[kind] = str(path)
+                    jobs.append(job)
+        zz_results = {}
+        if jobs:
+            print(f"running ZigZag on {len(jobs)} layers via {zz_python} ...", file=sys.stderr)
+            zz_results = {r["name"]: r for r in run_zigzag(zz_python, jobs, work)}
+
+    header = (
+        f"{'template/net/layer':44s} {'MACs':>11s} {'ours s':>9s} {'evals':>8s} {'eval/s':>10s}"
+        f" {'ours EDP':>11s}"
+    )
+    if zz_results:
+        header += f" {'zigzag s':>9s} {'speed-up':>9s} {'zz EDP':>11s} {'ours/zz':>8s}"
+    print(header)
+    ratios, edp_ratios = [], []
+    for rec in records:
+        o = rec["ours"]
+        n = o["evaluations"]
+        rate = n / o["seconds"] if n and o["seconds"] > 0 else math.nan
+        edp = _edp(o["energy_pj"], o["latency_cycles"]) if o["feasible"] else math.nan
+        line = (
+            f"{rec['name']:44s} {rec['macs']:11d} {o['seconds']:9.4f} "
+            f"{(n if n is not None else -1):8d} {rate:10.0f} {edp:11.4e}"
+        )
+        z = zz_results.get(rec["name"])
+        if z is not None:
+            rec["zigzag"] = z
+            zedp = _edp(z["energy_pj"], z["latency_cycles"])
+            speed = z["seconds"] / o["seconds"] if o["seconds"] > 0 else math.nan
+            rel = edp / zedp if zedp and not math.isnan(zedp) else math.nan
+            if z["error"]:
+                line += f"  zigzag error: {z['error'][:60]}"
+            else:
+                ratios.append(speed)
+                edp_ratios.append(rel)
+                line += f" {z['seconds']:9.2f} {speed:9.0f} {zedp:11.4e} {rel:8.4f}"
+        print(line)
+    times = [r["ours"]["seconds"] for r in records]
+    evals = [r["ours"]["evaluations"] or 0 for r in records]
+    print(
+        f"\nours: {len(records)} layer searches, total {sum(times):.3f} s, "
+        f"median {sorted(times)[len(times) // 2]:.4f} s/layer, "
+        f"{sum(evals) / sum(times):.0f} evaluations/s overall"
+    )
+    if ratios:
+        gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        worse = sum(1 for r in edp_ratios if r > 1 + 1e-9)
+        print(
+            f"zigzag: speed-up geo-mean {gm:.0f}x (min {min(ratios):.0f}x, max {max(ratios):.0f}x);"
+            f" ours/zigzag EDP: min {min(edp_ratios):.4f}, max {max(edp_ratios):.4f}, "
+            f"{worse} of {len(edp_ratios)} layers worse than ZigZag"
+        )
+    elif not args.no_zigzag and not zz_python:
+        print("zigzag: not run (set ZIGZAG_PYTHON to a python with zigzag-dse installed)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
