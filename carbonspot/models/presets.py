@@ -39,6 +39,18 @@ class Preset:
     # IMC weight-write energy rounded to 3 decimals in pJ (§5.2)
     imc_w_cost_rounded: bool
     # --- cost model and mapper -------------------------------------------------------------
+    # outputs never double-buffered in the digital latency model (carbonspot-model.md §6.5)
+    output_never_double_buffered: bool
+    # reported latency = computation (latency_total0): on/off-loading cycles left out (§3.2)
+    latency_excludes_loading: bool
+    # on-loading "half-shared" bucket assigned, not accumulated (§6.5 step 4, §13.9)
+    half_shared_bucket_assigned: bool
+    # diagonal OX/OY mapping: best_comb_size never updated, last feasible comb wins (§9.1, §13.9)
+    diagonal_last_feasible: bool
+    # IMC latency = ideal + weight loading only, no port-bandwidth stalls (§4.9, §13.10)
+    imc_latency_weight_loading_only: bool
+    # IMC weight loading not scaled by the bit-serial cycles per op (§4.9, §13.10)
+    imc_weight_loading_not_bit_serial: bool
     # --- carbon ----------------------------------------------------------------------------
     # DRAM g/GB differs between CA (230·(28/30)²) and PA (200·(28/30)²) (carbonspot-model.md §13.2)
     carbon_dram_split_ca_pa: bool

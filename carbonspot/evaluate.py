@@ -1,0 +1,275 @@
+"""Public evaluation API: a layer or a workload on an accelerator, with the best mapping.
+
+``evaluate_layer`` searches (or takes) a mapping for one layer; ``evaluate_workload`` runs it
+for every costed layer and sums (layers run back to back, zigzag-model.md §7.11). Before the
+per-layer search, memory levels a layer does not need are pruned as the original does
+(carbonspot-model.md §9.5): activations stop at the lowest memory that holds the layer's
+input + output (+ all of the workload's weights if it stores weights), weights at the lowest
+memory serving every array dimension that holds all weights. A layer that no mapping fits
+gives ``LayerResult(feasible=False, reason=…)`` and an infeasible workload result.
+
+Per-layer results are cached by (layer shape, accelerator, objective, preset, pruning,
+hint, user mapping), so repeated layers and repeated designs cost nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+from carbonspot.errors import InputError
+from carbonspot.models import cost_hw
+from carbonspot.models.hardware import Accelerator
+from carbonspot.models.mapper import OBJECTIVES, Choice, best_mapping, temporal_mapping_of
+from carbonspot.models.mapping import SpatialMapping
+from carbonspot.models.presets import Preset, get_preset
+from carbonspot.models.results import LayerResult, WorkloadResult
+from carbonspot.models.workload import Layer, Workload
+
+__all__ = [
+    "evaluate_layer",
+    "evaluate_workload",
+    "default_hint",
+    "memory_tops",
+    "clear_cache",
+]
+
+# Spatial-mapping hints of the paper's templates (carbonspot-model.md §3.2).
+TEMPLATE_HINTS: dict[str, dict[str, list[str]]] = {
+    "pdigital_os": {"D1": ["K"], "D2": ["OX", "OY"]},
+    "pdigital_ws": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
+    "aimc": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
+    "dimc": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
+}
+
+_CACHE: OrderedDict[tuple, LayerResult] = OrderedDict()
+_CACHE_MAX = 20000
+
+
+def clear_cache() -> None:
+    """Forget all cached layer results."""
+    _CACHE.clear()
+
+
+def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
+    """The template's spatial hint (None = every layer dim allowed on every array dim)."""
+    return TEMPLATE_HINTS.get(acc.name.lower())
+
+
+def _check(objective: str, preset: str | Preset | None) -> Preset:
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES)
+    return get_preset(preset)
+
+
+def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
+    """Levels kept per operand for each layer (carbonspot-model.md §9.5), as level counts.
+
+    Layers are taken in order as a chain (the previous output level is the next input level).
+    """
+    mems = acc.memories
+    n_dims = len(acc.dim_sizes)
+    w_total = sum(
+        lay.operand_bits("W") for lay in layers if "W" in lay.constant_operands
+    )  # whole-workload weights
+    top_of = {op: max(i for i, m in enumerate(mems) if op in m.operands) for op in "IWO"}
+    w_level = top_of["W"]
+    io_levels = []
+    prev_o = None
+    for li, lay in enumerate(layers):
+        i_bits = lay.operand_elements("I") * lay.precision.input_bits
+        o_bits = lay.operand_elements("O") * lay.precision.psum_bits
+        i_level = prev_o if prev_o is not None else top_of["I"]
+        o_level = top_of["O"]
+        for idx in range(len(mems) - 1, -1, -1):
+            m = mems[idx]
+            io_both = "I" in m.operands and "O" in m.operands
+            serve_w = "W" in m.operands
+            if not (io_both or serve_w):
+                continue
+            req = (i_bits if "I" in m.operands else 0) + (o_bits if "O" in m.operands else 0)
+            req += w_total if serve_w else 0
+            if req <= m.size_bits * m.replicas(acc.dim_sizes):
+                if io_both:
+                    o_level = idx
+                    if li == 0:
+                        i_level = idx
+                if serve_w and len(m.served_dims) == n_dims and idx < w_level:
+                    w_level = idx
+        io_levels.append((i_level, o_level))
+        prev_o = o_level
+    out = []
+    for i_level, o_level in io_levels:
+        tops = {"I": i_level, "O": o_level, "W": w_level}
+        out.append(
+            {op: sum(1 for i, m in enumerate(mems) if op in m.operands and i <= t)
+             for op, t in tops.items()}
+        )  # fmt: skip
+    return out
+
+
+def _layer_result(layer: Layer, choice: Choice, preset: Preset) -> LayerResult:
+    c = choice.costs
+    energy = float(c.energy_pj[0])
+    bd = {"array": float(choice.problem.array_energy_pj)}
+    for (mem, op), v in (c.mem_breakdown or {}).items():
+        bd[f"mem:{mem}:{op}"] = float(v[0])
+    ideal = float(c.ideal_temporal[0])
+    stall = float(c.stall[0])
+    if preset.latency_excludes_loading:
+        onload = offload = 0.0
+    else:
+        onload, offload = float(c.onload[0]), float(c.offload[0])
+    lat = {"mac_computation": ideal, "stall": stall, "onloading": onload, "offloading": offload}
+    active = choice.problem.active_units
+    units = math.prod(choice.problem.acc.dim_sizes.values())
+    total = ideal + stall + onload + offload
+    util = (layer.macs / units * choice.problem.cycles_per_op) / total if total > 0 else 0.0
+    del active
+    sm = {oa: [(d, float(s)) for d, s in loops] for oa, loops in choice.spatial.unrollings}
+    return LayerResult(
+        layer=layer.name,
+        operator=layer.operator,
+        macs=layer.macs,
+        feasible=True,
+        energy_pj=energy,
+        latency_cycles=total,
+        energy_breakdown_pj=bd,
+        latency_breakdown_cycles=lat,
+        spatial_mapping=sm,
+        temporal_mapping=temporal_mapping_of(choice).as_list(),
+        utilization=util,
+    )
+
+
+def _infeasible(layer: Layer, reason: str) -> LayerResult:
+    return LayerResult(
+        layer=layer.name, operator=layer.operator, macs=layer.macs, feasible=False, reason=reason
+    )
+
+
+def _fit_reason(layer: Layer, acc: Accelerator, n_levels: dict[str, int] | None) -> str:
+    parts = []
+    for op in ("I", "W", "O"):
+        levels = acc.levels(op)
+        if n_levels:
+            levels = levels[: n_levels[op]]
+        bits = layer.operand_bits(op)
+        biggest = max((m.size_bits for m in levels), default=0)
+        if bits > biggest:
+            parts.append(f"operand {op} ({bits} bits) exceeds every memory holding it")
+    if not parts:
+        parts.append("no loop ordering fits the memory hierarchy")
+    return f"layer {layer.name!r}: " + "; ".join(parts)
+
+
+def evaluate_layer(
+    layer: Layer,
+    acc: Accelerator,
+    objective: str = "edp",
+    preset: str | Preset | None = "corrected",
+    mapping: Any = None,
+    n_levels: dict[str, int] | None = None,
+) -> LayerResult:
+    """Best mapping of one layer and its cost (or why nothing fits).
+
+    ``mapping`` is a :class:`SpatialMapping`, a ``{"D1": [("K", 16)], …}`` dict or a
+    loaded mapping file (``carbonspot.io.mapping_yaml.load_mapping``); ``n_levels`` the
+    per-operand levels kept (default: pruning for this layer alone).
+    """
+    p = _check(objective, preset)
+    if layer.costless:
+        return LayerResult(
+            layer=layer.name, operator=layer.operator, macs=layer.macs, feasible=True,
+            energy_pj=0.0, latency_cycles=0.0, utilization=0.0,
+        )  # fmt: skip
+    if n_levels is None:
+        n_levels = memory_tops(acc, [layer])[0]
+    spatial = _spatial_for(layer, mapping)
+    key = (layer.key, acc, objective, p.name, tuple(sorted(n_levels.items())), spatial)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return _renamed(hit, layer)
+    choice = best_mapping(
+        layer, acc, p, objective, n_levels=n_levels, hint=default_hint(acc), spatial=spatial
+    )
+    if choice is None:
+        res = _infeasible(layer, _fit_reason(layer, acc, n_levels))
+    else:
+        res = _layer_result(layer, choice, p)
+    _CACHE[key] = res
+    if len(_CACHE) > _CACHE_MAX:
+        _CACHE.popitem(last=False)
+    return _renamed(res, layer)
+
+
+def _renamed(res: LayerResult, layer: Layer) -> LayerResult:
+    if res.layer == layer.name:
+        return res
+    from dataclasses import replace
+
+    return replace(res, layer=layer.name)
+
+
+def _spatial_for(layer: Layer, mapping: Any) -> SpatialMapping | None:
+    if mapping is None:
+        return None
+    if isinstance(mapping, SpatialMapping):
+        return mapping
+    if isinstance(mapping, dict):
+        return SpatialMapping.from_dict(mapping)
+    lookup = getattr(mapping, "spatial_for", None)
+    if lookup is not None:
+        return lookup(layer)
+    raise InputError("unsupported mapping object", field="mapping")
+
+
+def evaluate_workload(
+    acc: Accelerator,
+    workload: Workload,
+    objective: str = "edp",
+    preset: str | Preset | None = "corrected",
+    mapping: Any = None,
+) -> WorkloadResult:
+    """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility."""
+    p = _check(objective, preset)
+    layers = list(workload.compute_layers)
+    tops = memory_tops(acc, layers) if layers else []
+    results = [
+        evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t)
+        for lay, t in zip(layers, tops)
+    ]
+    area, area_bd = cost_hw.accelerator_area_mm2(acc, p)
+    tclk, tclk_bd = cost_hw.accelerator_tclk_ns(acc, p)
+    bad = [r for r in results if not r.feasible]
+    if bad:
+        return WorkloadResult(
+            workload=workload.name, accelerator=acc.spec or acc.name, feasible=False,
+            ops=workload.ops, energy_pj=float("nan"), latency_cycles=float("nan"),
+            tclk_ns=tclk, area_mm2=area, layers=results, area_breakdown_mm2=area_bd,
+            tclk_breakdown_ns=tclk_bd, reason="; ".join(r.reason or "" for r in bad),
+        )  # fmt: skip
+    e_bd: dict[str, float] = {}
+    l_bd = {"mac_computation": 0.0, "stall": 0.0, "onloading": 0.0, "offloading": 0.0}
+    for r in results:
+        for k, v in r.energy_breakdown_pj.items():
+            e_bd[k] = e_bd.get(k, 0.0) + v
+        for k, v in r.latency_breakdown_cycles.items():
+            l_bd[k] = l_bd.get(k, 0.0) + v
+    return WorkloadResult(
+        workload=workload.name,
+        accelerator=acc.spec or acc.name,
+        feasible=True,
+        ops=workload.ops,
+        energy_pj=sum(r.energy_pj for r in results),
+        latency_cycles=sum(r.latency_cycles for r in results),
+        tclk_ns=tclk,
+        area_mm2=area,
+        layers=results,
+        energy_breakdown_pj=e_bd,
+        latency_breakdown_cycles=l_bd,
+        area_breakdown_mm2=area_bd,
+        tclk_breakdown_ns=tclk_bd,
+    )

@@ -1,0 +1,673 @@
+"""Cost of (layer, accelerator, mapping) with ZigZag's semantics, vectorised over loop nests.
+
+One ``Problem`` fixes the layer, the accelerator (memories pruned per layer, §9.5), the
+spatial mapping and the preset; ``evaluate`` then costs many temporal mappings at once. The
+candidates are numpy arrays — ``dims``/``sizes`` of shape (C, N) (loop nest, innermost
+first) and per operand ``cuts`` of shape (C, n_levels) (end index of each memory level) —
+so no object is built per candidate.
+
+Semantics (zigzag-model.md §7, carbonspot-model.md §6, §4.9):
+
+* stationarity merge-down: the innermost operand-irrelevant loops of a level move down;
+* data per instance at each level from the cumulative loop sizes (input halo by the
+  partially-relevant formula), fan-out boost and instance counts from the spatial mapping;
+* word accesses in the four directions ``ceil(A·p/bw_min)·bw_min/bw_max·PC·instances``;
+* energy = array energy + Σ memory levels per operand;
+* latency = ideal temporal cycles (× bit-serial cycles for IMC) + stalls (port model for
+  digital, weight loading for IMC under the original's preset) + on/off-loading.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from carbonspot.models import digital as digital_model
+from carbonspot.models import imc as imc_model
+from carbonspot.models.hardware import Accelerator, ImcArray, MemoryLevel
+from carbonspot.models.mapping import DIM_INDEX, spatial_totals
+from carbonspot.models.presets import Preset
+from carbonspot.models.workload import LOOP_DIMS, Layer
+
+NDIM = len(LOOP_DIMS)
+_B, _K, _G, _C, _OY, _OX, _FY, _FX = (DIM_INDEX[d] for d in LOOP_DIMS)
+# Operand order used by ZigZag's sequential double-buffer update (equation order O, W, I).
+OP_ORDER = ("O", "W", "I")
+# Plain irrelevant loops (the input's pr loops are neither r nor ir), zigzag-model.md §4.2.
+IR_DIMS = {"W": (_B, _OY, _OX), "O": (_C, _FY, _FX), "I": (_K,)}
+R_DIMS = {"W": (_G, _K, _C, _FY, _FX), "O": (_B, _G, _K, _OY, _OX), "I": (_B, _G, _C)}
+DIRS = ("fh", "tl", "fl", "th")
+
+
+def _mask(idx: tuple[int, ...]) -> np.ndarray:
+    m = np.zeros(NDIM, dtype=bool)
+    m[list(idx)] = True
+    return m
+
+
+IR_MASK = {op: _mask(v) for op, v in IR_DIMS.items()}
+R_MASK = {op: _mask(v) for op, v in R_DIMS.items()}
+
+
+def _pr_extent(a: np.ndarray, b: np.ndarray, sa: int, sb: int) -> np.ndarray:
+    g = math.gcd(sa, sb)
+    return a * b - np.maximum(0.0, b - sa / g) * np.maximum(0.0, a - sb / g)
+
+
+def tile_elements(layer: Layer, op: str, dims: np.ndarray) -> np.ndarray:
+    """Elements of ``op`` touched by tiles ``dims`` (..., 8) in LOOP_DIMS order (float)."""
+    if op == "W":
+        return dims[..., _G] * dims[..., _K] * dims[..., _C] * dims[..., _FY] * dims[..., _FX]
+    if op == "O":
+        return dims[..., _B] * dims[..., _G] * dims[..., _K] * dims[..., _OY] * dims[..., _OX]
+    sy, sx = layer.stride
+    dy, dx = layer.dilation
+    iy_max, ix_max = layer.input_extent
+    iy = np.minimum(iy_max, _pr_extent(dims[..., _OY], dims[..., _FY], sy, dy))
+    ix = np.minimum(ix_max, _pr_extent(dims[..., _OX], dims[..., _FX], sx, dx))
+    return dims[..., _B] * dims[..., _G] * dims[..., _C] * iy * ix
+
+
+@dataclass
+class OperandInfo:
+    """Per-operand constants of a Problem: its memory levels and spatial fan-out entries."""
+
+    op: str
+    levels: list[MemoryLevel]
+    mem_index: list[int]  # index of each level in the accelerator's memory list
+    sizes_bits: list[float]  # per-instance capacity (diagonal mapping may enlarge reg_I)
+    below_frac: np.ndarray  # (n+2, 8) product of spatial entries < a
+    below_int: np.ndarray
+    unit_count: np.ndarray  # (n+1,) instances at arch level a (fractional mapping)
+    unit_count_int: np.ndarray
+    boost: np.ndarray  # (n+1,) distinct children fed per instance (fractional)
+    boost_int: np.ndarray
+    entry_has_ir: np.ndarray  # (n+1,) spatial entry a holds an O-irrelevant unrolling > 1
+
+    @property
+    def n(self) -> int:
+        return len(self.levels)
+
+
+@dataclass
+class Problem:
+    """Everything fixed while the temporal mapping varies."""
+
+    layer: Layer
+    acc: Accelerator
+    preset: Preset
+    frac: dict[str, dict[str, float]]  # per array dim: {layer dim: fractional unroll}
+    integer: dict[str, dict[str, float]]
+    ops: dict[str, OperandInfo]
+    array_energy_pj: float
+    array_breakdown_pj: dict[str, float]
+    cycles_per_op: float
+    rows_total: float = 1.0  # IMC: mapped rows incl. diagonal halo (weight-loading rows)
+    group_depth: float = 1.0
+    temporal: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def active_units(self) -> float:
+        return float(np.prod([s for oa in self.frac.values() for s in oa.values()]))
+
+
+def _vec(d: dict[str, float]) -> np.ndarray:
+    v = np.ones(NDIM)
+    for k, s in d.items():
+        v[DIM_INDEX[k]] *= s
+    return v
+
+
+def _operand_info(
+    layer: Layer,
+    acc: Accelerator,
+    op: str,
+    n_keep: int,
+    frac: dict[str, dict[str, float]],
+    integer: dict[str, dict[str, float]],
+    size_scale: dict[str, float],
+) -> OperandInfo:
+    levels_all = [(i, m) for i, m in enumerate(acc.memories) if op in m.operands]
+    levels_all = levels_all[:n_keep]
+    n = len(levels_all)
+    consumed: set[str] = set()
+    entries: list[list[str]] = []
+    for _, mem in levels_all:
+        here = [oa for oa in mem.served_dims if oa not in consumed and oa in frac]
+        consumed.update(here)
+        entries.append(here)
+    entries.append([oa for oa in frac if oa not in consumed])
+    ef = [np.prod([_vec(frac[oa]) for oa in e], axis=0) if e else np.ones(NDIM) for e in entries]
+    ei = [
+        np.prod([_vec(integer[oa]) for oa in e], axis=0) if e else np.ones(NDIM) for e in entries
+    ]
+
+    def below(ents: list[np.ndarray]) -> np.ndarray:
+        out = [np.ones(NDIM)]
+        for e in ents:
+            out.append(out[-1] * e)
+        return np.array(out)  # (n+2, 8)
+
+    bf, bi = below(ef), below(ei)
+
+    def counts(bl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        total = bl[-1]
+        uc = np.array([np.round(np.prod(total) / np.prod(bl[a])) for a in range(n + 1)])
+        t_all = tile_elements(layer, op, total)
+        uniq = np.array([t_all / tile_elements(layer, op, bl[a]) for a in range(n + 2)])
+        boost = np.array([np.round(uniq[a] / uniq[a + 1]) for a in range(n + 1)])
+        return uc, boost
+
+    uc_f, bo_f = counts(bf)
+    uc_i, bo_i = counts(bi)
+    has_ir = np.array([bool(np.any(e[IR_MASK["O"]] > 1)) for e in ef])
+    sizes = [float(m.size_bits) * size_scale.get(m.name, 1.0) for _, m in levels_all]
+    return OperandInfo(
+        op=op,
+        levels=[m for _, m in levels_all],
+        mem_index=[i for i, _ in levels_all],
+        sizes_bits=sizes,
+        below_frac=bf,
+        below_int=bi,
+        unit_count=uc_f,
+        unit_count_int=uc_i,
+        boost=bo_f,
+        boost_int=bo_i,
+        entry_has_ir=has_ir,
+    )
+
+
+# --------------------------------------------------------------------------- array energy
+def _imc_rows(layer: Layer, arr: ImcArray, frac: dict[str, dict[str, float]]) -> tuple:
+    """Mapped columns, total rows (incl. diagonal halo) and adder rows (§4.6)."""
+    wl = frac.get(arr.wl_dim, {})
+    bl = frac.get(arr.bl_dim, {})
+    cols = float(np.prod(list(wl.values()))) if wl else 1.0
+    rows_add = float(math.ceil(np.prod(list(bl.values())) - 1e-9)) if bl else 1.0
+    partner = {"FX": ("OX", 1), "FY": ("OY", 0)}
+    diag = any(d in ("OX", "OY") for d in wl)
+    if diag and bl:
+        prod = 1.0
+        for d, s in bl.items():
+            if d in partner and partner[d][0] in wl:
+                prod *= s + wl[partner[d][0]] - 1
+            else:
+                prod *= s
+        rows_total = float(math.ceil(prod - 1e-9))
+    else:
+        rows_total = rows_add
+    return cols, rows_total, rows_add
+
+
+def _imc_array_energy(
+    layer: Layer, arr: ImcArray, frac: dict[str, dict[str, float]], preset: Preset
+) -> tuple[float, dict[str, float], float]:
+    """IMC macro energy of a layer (carbonspot-model.md §4.4-§4.6)."""
+    cols, rows_total, rows_add = _imc_rows(layer, arr, frac)
+    unrolled = 1.0
+    for oa in (arr.wl_dim, arr.bl_dim):
+        for s in frac.get(oa, {}).values():
+            unrolled *= s
+    activations = layer.macs / unrolled
+    parts = imc_model.layer_energy_pj(
+        arr,
+        mapped_cols=cols,
+        rows_total=rows_total,
+        rows_add=rows_add,
+        activations=activations,
+        layer_input_bits=layer.precision.input_bits,
+        layer_weight_bits=layer.precision.weight_bits,
+        preset=preset,
+    )
+    parts = {k: float(v) for k, v in parts.items()}
+    return float(sum(parts.values())), parts, rows_total
+
+
+def _digital_array_energy(
+    layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
+) -> tuple[float, dict[str, float]]:
+    """MAC energy (unit energy × MACs) plus WS adder trees (carbonspot-model.md §6.4)."""
+    arr = acc.array
+    parts = {"mac": arr.mac_energy_pj * layer.macs}
+    if arr.reduce_dim is not None:
+        dims = arr.dim_sizes
+        rows = float(np.prod(list(frac.get(arr.reduce_dim, {}).values()) or [1.0]))
+        other = [oa for oa in dims if oa != arr.reduce_dim]
+        cols = float(np.prod([s for oa in other[:1] for s in frac.get(oa, {}).values()] or [1]))
+        active = float(np.prod([s for oa in frac.values() for s in oa.values()] or [1.0]))
+        macros = active / (cols * rows)
+        activations = layer.macs / active
+        p = layer.precision.psum_bits
+        tree = digital_model.adder_tree_energy_pj(dims[arr.reduce_dim], p, rows, arr.tech)
+        parts["adder_tree"] = float(tree) * cols * macros * activations
+    return float(sum(parts.values())), parts
+
+
+def build_problem(
+    layer: Layer,
+    acc: Accelerator,
+    frac: dict[str, dict[str, float]],
+    integer: dict[str, dict[str, float]],
+    preset: Preset,
+    n_levels: dict[str, int] | None = None,
+    size_scale: dict[str, float] | None = None,
+) -> Problem:
+    """Precompute the per-(layer, spatial mapping) constants of the cost model."""
+    from carbonspot.models.mapping import temporal_sizes
+
+    n_levels = n_levels or {op: len(acc.levels(op)) for op in OP_ORDER}
+    ops = {
+        op: _operand_info(layer, acc, op, n_levels[op], frac, integer, size_scale or {})
+        for op in OP_ORDER
+    }
+    rows_total, gd = 1.0, 1.0
+    if acc.is_imc:
+        arr = acc.array
+        energy, parts, rows_total = _imc_array_energy(layer, arr, frac, preset)
+        gd = float(arr.group_depth)
+        cpo = layer.precision.input_bits / arr.input_bits_per_cycle
+    else:
+        energy, parts = _digital_array_energy(layer, acc, frac, preset)
+        cpo = 1.0
+    return Problem(
+        layer=layer,
+        acc=acc,
+        preset=preset,
+        frac=frac,
+        integer=integer,
+        ops=ops,
+        array_energy_pj=energy,
+        array_breakdown_pj=parts,
+        cycles_per_op=cpo,
+        rows_total=rows_total,
+        group_depth=gd,
+        temporal=temporal_sizes(layer, spatial_totals(frac)),
+    )
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass
+class Costs:
+    """Vectorised results, one entry per candidate."""
+
+    energy_pj: np.ndarray
+    mem_energy_pj: np.ndarray
+    latency_total0: np.ndarray
+    latency_total2: np.ndarray
+    ideal_temporal: np.ndarray
+    stall: np.ndarray
+    onload: np.ndarray
+    offload: np.ndarray
+    mem_breakdown: dict[tuple[str, str], np.ndarray] | None = None
+    accesses: dict[tuple[str, str, str], np.ndarray] | None = None
+
+
+def _port(mem: MemoryLevel, op: str, direction: str):
+    p = mem.port_for(op, direction)
+    if p is not None:
+        return p.name, float(p.bw_max_bits), float(p.bw_min_bits or p.bw_max_bits)
+    if direction in ("tl", "th"):
+        return None, float(mem.r_bw_bits), float(mem.r_min_bits)
+    return None, float(mem.w_bw_bits), float(mem.w_min_bits)
+
+
+def _union_count(P: np.ndarray, W: np.ndarray, PC: np.ndarray) -> np.ndarray:
+    """Cycles covered by the update windows of activities on one port (zigzag-model.md §7.7).
+
+    Each activity marks the first W cycles of every P-cycle block. Periods are prefix
+    products of one loop nest, so they divide each other and the count is exact by
+    recursion over periods sorted ascending. Inactive activities carry W = 0.
+    """
+    C, K = P.shape
+    active = (PC > 0) & (W > 0)
+    Pe = np.where(active, P, 1.0)
+    We = np.where(active, W, 0.0)
+    full = active & (W >= P)
+    # original's shortcut: a window equal to its period covers everything
+    first_full = np.argmax(full, axis=1)
+    any_full = full.any(axis=1)
+    out_full = (P * PC)[np.arange(C), first_full]
+    order = np.argsort(Pe, axis=1, kind="stable")
+    Ps = np.take_along_axis(Pe, order, axis=1)
+    Ws = np.take_along_axis(We, order, axis=1)
+    kmax = order[:, -1]
+    pc_max = PC[np.arange(C), kmax]
+
+    def cov(i: int, x: np.ndarray) -> np.ndarray:
+        if i < 0:
+            return np.zeros_like(x)
+        p, w = Ps[:, i], Ws[:, i]
+        q = np.floor(x / p)
+        r = x - q * p
+        rw = np.minimum(r, w)
+        part = rw + cov(i - 1, r) - cov(i - 1, rw)
+        if np.any(q > 0):
+            blk = w + cov(i - 1, p) - cov(i - 1, np.minimum(w, p))
+        else:
+            blk = 0.0
+        return q * blk + part
+
+    if K <= 5:
+        union = cov(K - 1, Ps[:, -1]) * pc_max
+    else:  # independence approximation for very crowded ports
+        frac_unc = np.prod(np.where(Ps > 0, 1 - Ws / Ps, 1.0), axis=1)
+        union = (1 - frac_unc) * Ps[:, -1] * pc_max
+    return np.where(any_full, out_full, union)
+
+
+def evaluate(
+    prob: Problem,
+    dims: np.ndarray,
+    sizes: np.ndarray,
+    cuts: dict[str, np.ndarray],
+    detail: bool = False,
+) -> Costs:
+    """Cost of C temporal mappings: ``dims``/``sizes`` (C, N), ``cuts[op]`` (C, n_op)."""
+    layer, preset = prob.layer, prob.preset
+    C, N = dims.shape
+    sizes = sizes.astype(float)
+    ar = np.arange(C)
+    onehot = np.ones((C, N, NDIM))
+    if N:
+        onehot[ar[:, None], np.arange(N)[None, :], dims] = sizes
+    cum = np.concatenate([np.ones((C, 1, NDIM)), np.cumprod(onehot, axis=1)], axis=1)
+    P = np.concatenate([np.ones((C, 1)), np.cumprod(sizes, axis=1)], axis=1)
+    TC = P[:, N]
+    cpo = prob.cycles_per_op
+    prec = layer.precision
+
+    per: dict[str, dict] = {}
+    for op in OP_ORDER:
+        info = prob.ops[op]
+        n = info.n
+        cut = cuts[op]
+        is_ir = IR_MASK[op][dims] if N else np.zeros((C, 0), bool)
+        is_r = R_MASK[op][dims] if N else np.zeros((C, 0), bool)
+        nn = np.full((C, N + 1), N)
+        for i in range(N - 1, -1, -1):
+            nn[:, i] = np.where(is_ir[:, i], nn[:, i + 1], i)
+        cutm = np.empty((C, n), dtype=int)
+        for k in range(n - 1):
+            cutm[:, k] = nn[ar, cut[:, k]]
+        cutm[:, n - 1] = N
+        starts = np.concatenate([np.zeros((C, 1), int), cutm[:, :-1]], axis=1)
+
+        def run_start(mask: np.ndarray) -> np.ndarray:
+            rs = np.zeros((C, N + 1), dtype=int)
+            for e in range(1, N + 1):
+                rs[:, e] = np.where(mask[:, e - 1], rs[:, e - 1], e)
+            return rs
+
+        ir_rs, r_rs = run_start(is_ir), run_start(is_r)
+        top_ir = np.ones((C, n + 1))
+        top_r = np.ones((C, n + 1))
+        for k in range(n):
+            e = cutm[:, k]
+            s_ir = np.maximum(ir_rs[ar, e], starts[:, k])
+            s_r = np.maximum(r_rs[ar, e], starts[:, k])
+            top_ir[:, k + 1] = P[ar, e] / P[ar, s_ir]
+            top_r[:, k + 1] = P[ar, e] / P[ar, s_r]
+        stat = P[ar, nn[:, 0]] if op != "O" else np.ones(C)
+        cel = np.empty((C, n + 1))
+        cel[:, 0] = stat
+        for a in range(1, n + 1):
+            cel[:, a] = P[ar, cutm[:, a - 1]]
+        data_f = np.ones((C, n + 1))
+        data_i = np.ones((C, n + 1))
+        for a in range(1, n + 1):
+            tdims = cum[ar, cutm[:, a - 1]]
+            data_f[:, a] = np.round(tile_elements(layer, op, tdims * info.below_frac[a]))
+            data_i[:, a] = np.round(tile_elements(layer, op, tdims * info.below_int[a]))
+        if op == "O":
+            pos = np.arange(N)[None, :]
+            last_ir = np.max(np.where(is_ir, pos + 1, 0), axis=1) if N else np.zeros(C)
+            psum = np.zeros((C, n + 1), dtype=bool)
+            for a in range(n):
+                s = 0 if a == 0 else cutm[:, a - 1]
+                psum[:, a] = (last_ir > s) | bool(info.entry_has_ir[a + 1 :].any())
+            pbits = np.where(psum, prec.psum_bits, prec.output_bits).astype(float)
+        else:
+            psum = None
+            pbits = np.full((C, n + 1), float(prec.of(op)))
+        per[op] = dict(
+            n=n, cutm=cutm, top_ir=top_ir, top_r=top_r, cel=cel, data_f=data_f,
+            data_i=data_i, psum=psum, pbits=pbits,
+        )  # fmt: skip
+
+    # ---- transfers per (op, level, direction): amount A (elements/instance), period, count
+    acts = []  # (op, m, dir, A_f, A_i, Pd, PC, p)
+    zero = np.zeros(C)
+    for op in OP_ORDER:
+        info, d = prob.ops[op], per[op]
+        n = d["n"]
+        for m in range(n):
+            top = m == n - 1
+            if op != "O":
+                a_tl_f = d["data_f"][:, m] * info.boost[m]
+                a_tl_i = d["data_i"][:, m] * info.boost_int[m]
+                p_tl = d["cel"][:, m]
+                acts.append((op, m, "tl", a_tl_f, a_tl_i, p_tl, TC // p_tl, d["pbits"][:, m]))
+                if not top:
+                    p_fh = d["cel"][:, m + 1]
+                    acts.append(
+                        (op, m, "fh", d["data_f"][:, m + 1], d["data_i"][:, m + 1], p_fh,
+                         TC // p_fh, d["pbits"][:, m + 1])
+                    )  # fmt: skip
+            else:
+                a_fl_f = np.floor(d["data_f"][:, m] * info.boost[m])
+                a_fl_i = np.floor(d["data_i"][:, m] * info.boost_int[m])
+                p_fl = d["cel"][:, m]
+                pc_fl = TC // p_fl
+                acts.append((op, m, "fl", a_fl_f, a_fl_i, p_fl, pc_fl, d["pbits"][:, m]))
+                ps = d["psum"][:, m]
+                acts.append(
+                    (op, m, "tl", np.where(ps, a_fl_f, 0), np.where(ps, a_fl_i, 0), p_fl,
+                     np.where(ps, pc_fl, 0), d["pbits"][:, m])
+                )  # fmt: skip
+                if not top:
+                    p_th = d["cel"][:, m + 1]
+                    pc_th = TC // p_th
+                    acts.append(
+                        (op, m, "th", d["data_f"][:, m + 1], d["data_i"][:, m + 1], p_th, pc_th,
+                         d["pbits"][:, m + 1])
+                    )  # fmt: skip
+                    ps1 = d["psum"][:, m + 1]
+                    acts.append(
+                        (op, m, "fh", np.where(ps1, d["data_f"][:, m + 1], 0),
+                         np.where(ps1, d["data_i"][:, m + 1], 0), p_th,
+                         np.where(ps1, pc_th, 0), d["pbits"][:, m + 1])
+                    )  # fmt: skip
+
+    # ---- word accesses and memory energy (fractional mapping)
+    mem_e = np.zeros(C)
+    breakdown: dict[tuple[str, str], np.ndarray] = {}
+    accesses: dict[tuple[str, str, str], np.ndarray] = {}
+    for op, m, direction, a_f, _, _, pc, p in acts:
+        info = prob.ops[op]
+        mem = info.levels[m]
+        _, bw_max, bw_min = _port(mem, op, direction)
+        words = np.floor(
+            np.ceil(a_f * p / bw_min - 1e-9) * (bw_min / bw_max) * pc * info.unit_count[m + 1]
+            + 1e-6
+        )
+        words = np.where((a_f > 0) & (p > 0), words, 0.0)
+        cost = mem.r_energy_pj if direction in ("tl", "th") else mem.w_energy_pj
+        e = words * cost
+        mem_e = mem_e + e
+        if detail:
+            key = (mem.name, op)
+            breakdown[key] = breakdown.get(key, zero) + e
+            accesses[(mem.name, op, direction)] = words
+
+    # ---- latency (integer mapping)
+    ideal_temporal = TC * cpo
+    db = _double_buffer(prob, per)
+    port_acts: dict[tuple[int, str], list] = {}
+    records = {}
+    for op, m, direction, _, a_i, pdur, pc, p in acts:
+        info, d = prob.ops[op], per[op]
+        mem = info.levels[m]
+        pname, bw_max, _ = _port(mem, op, direction)
+        if direction in ("tl", "fl"):
+            w = np.where(db[op][:, m], pdur, np.floor(pdur / d["top_ir"][:, m]))
+        else:
+            w = np.where(db[op][:, m + 1], pdur, np.floor(pdur / d["top_ir"][:, m + 1]))
+        w = np.ceil(w * cpo - 1e-9)
+        real = np.where(a_i > 0, np.ceil(a_i * p / bw_max - 1e-9), 0.0)
+        pc = np.where(a_i > 0, pc, 0)
+        key = (info.mem_index[m], pname or f"{direction}")
+        port_acts.setdefault(key, []).append((op, m, direction, pdur * cpo, w, real, pc, bw_max))
+        records[(op, m, direction)] = (real, pc, a_i, p, pdur, bw_max, key)
+
+    ss_comb = np.zeros(C)
+    for key, lst in port_acts.items():
+        pdur = np.stack([x[3] for x in lst], axis=1)
+        w = np.stack([x[4] for x in lst], axis=1)
+        real = np.stack([x[5] for x in lst], axis=1)
+        pc = np.stack([x[6] for x in lst], axis=1)
+        active = pc > 0
+        ss = np.where(active, (real - w) * np.maximum(pc - 1, 0), 0.0)
+        if len(lst) == 1:
+            ss_port = ss[:, 0]
+        else:
+            muw = np.where(active, w * np.maximum(pc - 1, 0), 0.0)
+            union = _union_count(np.ceil(pdur), w, pc)
+            pos = np.where(ss > 0, ss, 0).sum(axis=1)
+            neg = np.where(ss < 0, ss, 0).sum(axis=1)
+            ss_port = pos + np.maximum(0, neg + muw.sum(axis=1) - union)
+        ss_comb = np.maximum(ss_comb, ss_port)
+
+    if prob.acc.is_imc:
+        wl_cycles = _weight_loading(prob, per, records, TC)
+        if not preset.imc_weight_loading_not_bit_serial:
+            wl_cycles = wl_cycles * cpo
+        if preset.imc_latency_weight_loading_only:
+            stall = wl_cycles
+        else:
+            stall = np.maximum(ss_comb, wl_cycles)
+    else:
+        stall = ss_comb
+
+    onload, offload = _loading(prob, per, records, port_acts, ideal_temporal + stall)
+    total0 = ideal_temporal + stall
+    total2 = total0 + onload + offload
+    return Costs(
+        energy_pj=prob.array_energy_pj + mem_e,
+        mem_energy_pj=mem_e,
+        latency_total0=total0,
+        latency_total2=total2,
+        ideal_temporal=ideal_temporal,
+        stall=stall,
+        onload=onload,
+        offload=offload,
+        mem_breakdown=breakdown if detail else None,
+        accesses=accesses if detail else None,
+    )
+
+
+def _double_buffer(prob: Problem, per: dict) -> dict[str, np.ndarray]:
+    """Double-buffer flag per operand and arch level (zigzag-model.md §7.7 step 1)."""
+    layer = prob.layer
+    C = next(iter(per.values()))["cel"].shape[0]
+    eff: dict[tuple[str, int], np.ndarray] = {}
+    for op in OP_ORDER:
+        info, d = prob.ops[op], per[op]
+        for m in range(info.n):
+            bits = d["data_f"][:, m + 1] * d["pbits"][:, m + 1]
+            eff[(op, m)] = np.floor(bits / d["top_r"][:, m + 1]) / info.sizes_bits[m]
+    # operands sharing one physical memory
+    by_mem: dict[int, list[tuple[str, int]]] = {}
+    for op in OP_ORDER:
+        for m, idx in enumerate(prob.ops[op].mem_index):
+            by_mem.setdefault(idx, []).append((op, m))
+    shared = {}
+    for idx, lst in by_mem.items():
+        tot = sum(eff[k] for k in lst)
+        for k in lst:
+            shared[k] = tot.copy()
+    db = {op: np.zeros((C, prob.ops[op].n + 1), dtype=bool) for op in OP_ORDER}
+    no_out = prob.preset.output_never_double_buffered
+    for op in OP_ORDER:
+        info = prob.ops[op]
+        for m in range(info.n):
+            if op == "O" and no_out:
+                continue
+            sh = shared[(op, m)]
+            ind = eff[(op, m)]
+            flag1 = sh <= 0.5
+            flag2 = ~flag1 & (ind <= 1 - sh)
+            db[op][:, m + 1] = flag1 | flag2
+            for k in by_mem[info.mem_index[m]]:
+                shared[k] = np.where(flag2, shared[k] + ind, shared[k])
+    del layer
+    return db
+
+
+def _weight_loading(prob: Problem, per: dict, records: dict, TC: np.ndarray) -> np.ndarray:
+    """IMC weight-loading cycles: reload periods × mapped rows × group depth (§4.9)."""
+    info = prob.ops["W"]
+    if info.n < 2:
+        return np.zeros_like(TC)
+    rec = records.get(("W", 0, "fh"))
+    if rec is None:
+        return np.zeros_like(TC)
+    pc = rec[1]
+    return pc * prob.rows_total * prob.group_depth
+
+
+def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarray]:
+    """Data on-loading and off-loading cycles (zigzag-model.md §7.7 step 4)."""
+    C = comp.shape[0]
+    rec_val: dict[tuple[str, int, str], np.ndarray] = {}
+    shared_port: dict[tuple[str, int, str], bool] = {}
+    for key, lst in port_acts.items():
+        ops_on_port = {x[0] for x in lst}
+        two_inputs = "I" in ops_on_port and "W" in ops_on_port
+        entries = [x for x in lst if not (x[0] == "O" and x[2] in ("tl", "fh"))]
+        req = np.zeros(C)
+        bw_max = entries[0][7] if entries else 1.0
+        for op, m, direction, pdur, w, real, pc, bw in entries:
+            real_, pc_, a_i, p, pdur_, _, _ = records[(op, m, direction)]
+            avg = np.floor(a_i * p / pdur_)
+            req = req + np.where(pc_ > 1, np.ceil(avg / prob.cycles_per_op), 0)
+        surplus = np.maximum(0, (bw_max - req) / bw_max * comp)
+        for op, m, direction, pdur, w, real, pc, bw in entries:
+            real_, pc_, *_ = records[(op, m, direction)]
+            d = per[op]
+            mn = np.ceil(d["data_i"][:, 1] * d["pbits"][:, 1] / bw - 1e-9)
+            once = np.maximum(mn, real_ - surplus)
+            rec_val[(op, m, direction)] = np.where(pc_ == 1, np.minimum(real_, once), real_)
+            rec_val[(op, m, direction)] = np.where(pc_ == 0, 0.0, rec_val[(op, m, direction)])
+            shared_port[(op, m, direction)] = two_inputs
+    buckets = {}
+    assign_half = prob.preset.half_shared_bucket_assigned
+    for op in ("I", "W"):
+        n = prob.ops[op].n
+        ind = np.zeros(C)
+        sh = np.zeros(C)
+        half = np.zeros(C)
+        for m in range(n - 1):
+            a = rec_val.get((op, m, "fh"), np.zeros(C))
+            b = rec_val.get((op, m + 1, "tl"), np.zeros(C))
+            x = np.maximum(a, b)
+            sa = shared_port.get((op, m, "fh"), False)
+            sb = shared_port.get((op, m + 1, "tl"), False)
+            if sa and sb:
+                sh = sh + x
+            elif not sa and not sb:
+                ind = ind + x
+            else:
+                half = x if assign_half else half + x
+        buckets[op] = (sh, half, ind)
+    s1, h1, i1 = buckets["I"]
+    s2, h2, i2 = buckets["W"]
+    onload = np.minimum(s1 + np.maximum(s2 + h2 + i2, h1 + i1), s2 + np.maximum(s1 + h1 + i1, h2 + i2))
+    offload = np.zeros(C)
+    n = prob.ops["O"].n
+    for m in range(n - 1):
+        a = rec_val.get(("O", m, "th"), np.zeros(C))
+        b = rec_val.get(("O", m + 1, "fl"), np.zeros(C))
+        offload = offload + np.maximum(a, b)
+    return onload, offload

@@ -1,0 +1,389 @@
+"""Mapping search: spatial candidates from hints, then an exhaustive LOMA-style temporal search.
+
+Spatial (carbonspot-model.md §9.1): per array dimension the hinted layer dims, each unrolled
+``min(layer, array)`` and capped by the innermost memory's bandwidth / precision for the
+operands it serves; mixed unrollings from prime factors; the first two per array dimension by
+utilisation; their Cartesian product; then the weight-diagonal OX/OY augmentation of the
+activation-served dimension (the activation register is enlarged accordingly).
+
+Temporal (carbonspot-model.md §9.3, zigzag-model.md §6.2-§6.3): temporal loop sizes are
+factorised into loop prime factors, merged to at most ``LPF_LIMIT`` (raised to the number
+of temporal dims), every unique ordering is enumerated and allocated bottom-up with LOMA's
+greedy allocator — all orderings at once, as numpy arrays — and costed in one vectorised
+call. The optimum over all orderings is therefore at least as good as LOMA's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from carbonspot.models import cost as cm
+from carbonspot.models.hardware import Accelerator
+from carbonspot.models.mapping import DIM_INDEX, SpatialMapping, TemporalMapping
+from carbonspot.models.presets import Preset
+from carbonspot.models.workload import Layer
+
+LPF_LIMIT = 6
+# ZigZag's loop dict order for ONNX layers (tie-breaks in LPF merging, candidate order).
+ZZ_ORDER = ("B", "K", "G", "OX", "OY", "C", "FX", "FY")
+OBJECTIVES = ("edp", "energy", "latency")
+
+
+def prime_factors(n: int) -> list[int]:
+    """Prime factors of n, ascending, with multiplicity."""
+    out, i = [], 2
+    while i * i <= n:
+        while n % i == 0:
+            out.append(i)
+            n //= i
+        i += 1
+    if n > 1:
+        out.append(n)
+    return out
+
+
+# --------------------------------------------------------------------------- spatial
+def _irrelevant(layer: Layer, op: str) -> set[str]:
+    return {d for d in layer.irrelevant(op) if layer.loops[d] > 1}
+
+
+def _inner_memories(acc: Accelerator) -> dict[str, object]:
+    out = {}
+    for op in ("I", "W", "O"):
+        lv = acc.levels(op)
+        if lv:
+            out[op] = lv[0]
+    return out
+
+
+def spatial_candidates(
+    layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
+) -> list[tuple[SpatialMapping, dict[str, float]]]:
+    """Spatial mappings to try, each with the memory-size scaling it needs (diagonal)."""
+    dims = acc.array.dims
+    loop_order = [d for d in ZZ_ORDER if d in layer.loops]
+    hint = dict(hint or {})
+    for oa, _ in dims:
+        hint.setdefault(oa, list(loop_order))
+    maxu = {oa: {d: int(min(layer.loops[d], size)) for d in loop_order} for oa, size in dims}
+    inner = _inner_memories(acc)
+    for op, mem in inner.items():
+        bw = mem.w_bw_bits if op == "O" else mem.r_bw_bits
+        p = layer.precision.psum_bits if op == "O" else layer.precision.of(op)
+        irr = _irrelevant(layer, op)
+        for oa in mem.served_dims:
+            if oa not in maxu:
+                continue
+            for d in loop_order:
+                if d in irr or p == 0:
+                    continue
+                maxu[oa][d] = min(bw // p, maxu[oa][d])
+    per_oa: list[list] = []
+    for oa, size in dims:
+        hints = [h for h in hint[oa]]
+        single = [(d, maxu[oa][d]) for d in loop_order if maxu[oa][d] != 1 and d in hints]
+        cands: list = [((d, u),) for d, u in single]
+        if single and len(hints) >= 2:
+            pool = [(d, f) for d, _ in single for f in prime_factors(layer.loops[d])]
+            for k in range(2, len(hints) + 1):
+                for dim_comb in itertools.combinations(hints, k):
+                    sub = [e for e in pool if e[0] in dim_comb]
+                    for L in range(2, len(sub) + 1):
+                        for comb in itertools.combinations(sub, L):
+                            if len({e[0] for e in comb}) == 1:
+                                continue
+                            if math.prod(e[1] for e in comb) > size:
+                                continue
+                            merged: dict[str, int] = {}
+                            for d, f in comb:
+                                merged[d] = merged.get(d, 1) * f
+                            res = tuple(merged.items())
+                            if res not in cands:
+                                cands.append(res)
+        cands.sort(key=lambda c: math.prod(e[1] for e in c), reverse=True)
+        cands = cands[:2]
+        per_oa.append(cands or [None])
+    out = []
+    seen = set()
+    for combo in itertools.product(*per_oa):
+        usm = {oa: list(c) for (oa, _), c in zip(dims, combo) if c is not None}
+        usm, scale = _add_diagonal(layer, acc, usm, hint, preset)
+        sm = SpatialMapping.from_dict(usm)
+        if (sm, tuple(sorted(scale.items()))) in seen:
+            continue
+        seen.add((sm, tuple(sorted(scale.items()))))
+        out.append((sm, scale))
+    return out
+
+
+def _add_diagonal(layer, acc, usm, hint, preset):
+    """Weight-diagonal OX/OY unrolling on the activation-served dim (carbonspot-model.md §9.1)."""
+    if len(layer.constant_operands) != 1:
+        return usm, {}
+    inner = _inner_memories(acc)
+    if "I" not in inner or "O" not in inner:
+        return usm, {}
+    act_served = list(inner["I"].served_dims)
+    out_served = list(inner["O"].served_dims)
+    if len(act_served) != 1 or not out_served:
+        return usm, {}
+    sizes = acc.dim_sizes
+    a_oa, o_oa = act_served[0], out_served[0]
+    w_ir = [d for d in ("OX", "OY") if layer.loops[d] > 1]
+    targets = [d for d in w_ir if d in hint.get(a_oa, [])]
+    if not targets:
+        return usm, {}
+    exist_act = math.prod(s for _, s in usm.get(a_oa, [])) if usm.get(a_oa) else 1
+    pair = {"OX": "FX", "OY": "FY"}
+    w_r = {d: 1 for d in w_ir}  # existing FX/FY unrolling on the output-served dim, by partner
+    ir_size = 1
+    for d, s in usm.get(o_oa, []):
+        partner = [o for o in w_ir if pair[o] == d]
+        if partner:
+            w_r[partner[0]] *= s
+        else:
+            ir_size *= s
+    pools = {}
+    for d in targets:
+        brk: list[float] = list(prime_factors(layer.loops[d]))
+        other = [o for o in w_r if o != d]
+        other_pr = w_r[other[0]] if other else 1
+        max_act = sizes[a_oa] / exist_act
+        max_out = sizes[o_oa] / ir_size / other_pr - (w_r[d] - 1)
+        mx = min(max_act, max_out)
+        if mx < layer.loops[d]:
+            brk.append(mx)
+        pools[d] = [(d, s) for s in brk]
+    best, best_size = [], 0.0
+    last_wins = preset.diagonal_last_feasible
+    for k in range(1, len(targets) + 1):
+        for dim_comb in itertools.combinations(targets, k):
+            pool = [e for d in dim_comb for e in pools[d]]
+            for L in range(1, len(pool) + 1):
+                for comb in itertools.combinations(pool, L):
+                    cm_ = {d: 1.0 for d in dim_comb}
+                    for d, s in comb:
+                        cm_[d] *= s
+                    csize = math.prod(cm_.values())
+                    if exist_act * csize > sizes[a_oa]:
+                        continue
+                    req = ir_size
+                    for d, s in cm_.items():
+                        req *= w_r[d] + s - 1
+                    if len(cm_) == 1:
+                        other = [o for o in w_r if o not in cm_]
+                        req *= w_r[other[0]] if other else 1
+                    if req > sizes[o_oa]:
+                        continue
+                    if csize > best_size:
+                        best = [(d, s) for d, s in cm_.items()]
+                        if not last_wins:
+                            best_size = csize
+    best = [(d, s) for d, s in best if s > 1]
+    if not best:
+        return usm, {}
+    usm = dict(usm)
+    usm[a_oa] = list(usm.get(a_oa, [])) + best
+    scale = math.prod(s for _, s in best)
+    return usm, {inner["I"].name: float(scale)}
+
+
+# --------------------------------------------------------------------------- temporal
+def loop_prime_factors(temporal: dict[str, int], limit: int = LPF_LIMIT) -> list[tuple[str, int]]:
+    """LPFs of the temporal loops, merged until at most ``limit`` remain (§9.3 step 3)."""
+    facs = {d: prime_factors(temporal[d]) for d in ZZ_ORDER if d in temporal}
+    limit = max(limit, len(facs))
+    while sum(len(v) for v in facs.values()) > limit:
+        d = max(facs, key=lambda k: len(facs[k]))  # first maximal in dict order
+        f = sorted(facs[d])
+        facs[d] = sorted([f[0] * f[1]] + f[2:])
+    return [(d, f) for d, fs in facs.items() for f in fs]
+
+
+@lru_cache(maxsize=4096)
+def unique_permutations(labels: tuple[int, ...]) -> np.ndarray:
+    """All distinct orderings of a multiset of labels, as an int array (count, n)."""
+    n = len(labels)
+    if n == 0:
+        return np.zeros((1, 0), dtype=int)
+    perms = np.array(sorted(set(itertools.permutations(labels))), dtype=int)
+    return perms
+
+
+def orderings(lpfs: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(dims, sizes) arrays (C, N) of all unique LPF orderings, innermost first."""
+    keys = sorted(set(lpfs), key=lambda e: (ZZ_ORDER.index(e[0]), e[1]))
+    label = {k: i for i, k in enumerate(keys)}
+    perms = unique_permutations(tuple(label[e] for e in lpfs))
+    dim_of = np.array([DIM_INDEX[k[0]] for k in keys] or [0], dtype=int)
+    size_of = np.array([k[1] for k in keys] or [1], dtype=float)
+    return dim_of[perms], size_of[perms]
+
+
+def allocate(prob: cm.Problem, dims: np.ndarray, sizes: np.ndarray):
+    """LOMA's greedy memory allocator, vectorised over orderings (zigzag-model.md §6.3).
+
+    Returns ``(cuts, valid)``: per operand the end index of each memory level, and a mask
+    of orderings that fit every memory.
+    """
+    layer = prob.layer
+    C, N = dims.shape
+    ar = np.arange(C)
+    onehot = np.ones((C, N, cm.NDIM))
+    if N:
+        onehot[ar[:, None], np.arange(N)[None, :], dims] = sizes
+    cum = np.concatenate([np.ones((C, 1, cm.NDIM)), np.cumprod(onehot, axis=1)], axis=1)
+    P = np.concatenate([np.ones((C, 1)), np.cumprod(sizes, axis=1)], axis=1)
+    rest = P[:, N][:, None] / P  # product of loops after position e
+    valid = np.ones(C, dtype=bool)
+    cuts = {op: np.zeros((C, prob.ops[op].n), dtype=int) for op in cm.OP_ORDER}
+    start = {op: np.zeros(C, dtype=int) for op in cm.OP_ORDER}
+    # O-irrelevant temporal loops still unallocated after position e
+    is_oir = cm.IR_MASK["O"][dims] if N else np.zeros((C, 0), bool)
+    pos = np.arange(N)[None, :]
+    last_oir = np.max(np.where(is_oir, pos + 1, 0), axis=1) if N else np.zeros(C, int)
+    e_axis = np.arange(N + 1)[None, :]
+    mem_ops: dict[int, list[tuple[str, int]]] = {}
+    for op in cm.OP_ORDER:
+        for k, idx in enumerate(prob.ops[op].mem_index):
+            mem_ops.setdefault(idx, []).append((op, k))
+    for idx in sorted(mem_ops):
+        mem = prob.acc.memories[idx]
+        members = sorted(mem_ops[idx], key=lambda t: mem.operands.index(t[0]))
+        cap = None
+        bits_l, cost_l, ok_l = [], [], []
+        for op, k in members:
+            info = prob.ops[op]
+            cap = info.sizes_bits[k] if cap is None else max(cap, info.sizes_bits[k])
+            tiles = cm.tile_elements(layer, op, cum * info.below_frac[k + 1][None, None, :])
+            if op == "O":
+                spatial_ir = bool(info.entry_has_ir[k + 1 :].any())
+                partial = (last_oir[:, None] > e_axis) | spatial_ir
+                p = np.where(partial, layer.precision.psum_bits, layer.precision.output_bits)
+            else:
+                p = layer.precision.of(op)
+            bits = tiles * p
+            top = k == info.n - 1
+            ok = (e_axis >= start[op][:, None]) & (bits <= info.sizes_bits[k] + 1e-9)
+            # prefix-closed from the start: stop at the first overflow
+            bad = (e_axis >= start[op][:, None]) & ~ok
+            first_bad = np.where(bad.any(axis=1), np.argmax(bad, axis=1), N + 1)
+            ok = ok & (e_axis < first_bad[:, None])
+            if top:
+                ok = ok & (e_axis == N)
+            cost = np.zeros_like(bits) if top else bits * rest
+            bits_l.append(bits)
+            cost_l.append(cost)
+            ok_l.append(ok)
+        mcount = len(members)
+        shape = (C,) + (N + 1,) * mcount
+        tot_bits = np.zeros(shape)
+        tot_cost = np.zeros(shape)
+        feas = np.ones(shape, dtype=bool)
+        for j in range(mcount):
+            sh = [C] + [1] * mcount
+            sh[j + 1] = N + 1
+            tot_bits = tot_bits + bits_l[j].reshape(sh)
+            tot_cost = tot_cost + cost_l[j].reshape(sh)
+            feas = feas & ok_l[j].reshape(sh)
+        feas = feas & (tot_bits <= cap + 1e-9)
+        flat_cost = np.where(feas, tot_cost, np.inf).reshape(C, -1)
+        # ties go to the later combination: argmin over the reversed flat index
+        rev = flat_cost[:, ::-1]
+        choice = flat_cost.shape[1] - 1 - np.argmin(rev, axis=1)
+        has = np.isfinite(flat_cost[ar, choice])
+        valid &= has
+        idxs = np.unravel_index(choice, (N + 1,) * mcount)
+        for j, (op, k) in enumerate(members):
+            e = np.where(has, idxs[j], N)
+            cuts[op][:, k] = e
+            start[op] = e
+    return cuts, valid
+
+
+# --------------------------------------------------------------------------- search
+@dataclass
+class Choice:
+    """The best mapping found for one layer, with its costs."""
+
+    spatial: SpatialMapping
+    size_scale: dict[str, float]
+    problem: cm.Problem
+    dims: np.ndarray  # (1, N)
+    sizes: np.ndarray
+    cuts: dict[str, np.ndarray]
+    costs: cm.Costs
+    n_candidates: int
+
+
+def objective_value(costs: cm.Costs, objective: str) -> np.ndarray:
+    """Scalar objective per candidate: EDP = latency_total2 × energy (cycles × pJ, §9.4)."""
+    if objective == "edp":
+        return costs.latency_total2 * costs.energy_pj
+    if objective == "energy":
+        return costs.energy_pj + 1e-12 * costs.latency_total2
+    if objective == "latency":
+        return costs.latency_total2 + 1e-12 * costs.energy_pj
+    raise ValueError(objective)
+
+
+def search_temporal(prob: cm.Problem, objective: str):
+    """Best ordering for one spatial mapping: (objective, dims, sizes, cuts, n) or None."""
+    lpfs = loop_prime_factors(prob.temporal)
+    dims, sizes = orderings(lpfs)
+    cuts, valid = allocate(prob, dims, sizes)
+    if not valid.any():
+        return None
+    dims, sizes = dims[valid], sizes[valid]
+    cuts = {op: c[valid] for op, c in cuts.items()}
+    costs = cm.evaluate(prob, dims, sizes, cuts)
+    obj = objective_value(costs, objective)
+    i = int(np.argmin(obj))
+    one = {op: c[i : i + 1] for op, c in cuts.items()}
+    return float(obj[i]), dims[i : i + 1], sizes[i : i + 1], one, int(valid.sum())
+
+
+def best_mapping(
+    layer: Layer,
+    acc: Accelerator,
+    preset: Preset,
+    objective: str = "edp",
+    n_levels: dict[str, int] | None = None,
+    hint: dict[str, list[str]] | None = None,
+    spatial: SpatialMapping | None = None,
+) -> Choice | None:
+    """Search spatial candidates × temporal orderings; None if nothing fits."""
+    if spatial is not None:
+        cands = [(spatial, {})]
+    else:
+        cands = spatial_candidates(layer, acc, hint, preset)
+    best = None
+    for sm, scale in cands:
+        frac, integer = sm.converted(layer, acc.dim_sizes)
+        prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
+        res = search_temporal(prob, objective)
+        if res is None:
+            continue
+        if best is None or res[0] < best[0][0]:
+            best = (res, sm, scale, prob)
+    if best is None:
+        return None
+    (obj, dims, sizes, cuts, n), sm, scale, prob = best
+    costs = cm.evaluate(prob, dims, sizes, cuts, detail=True)
+    return Choice(sm, scale, prob, dims, sizes, cuts, costs, n)
+
+
+def temporal_mapping_of(choice: Choice) -> TemporalMapping:
+    """The chosen loop nest as a TemporalMapping (memory names per operand level)."""
+    inv = {v: k for k, v in DIM_INDEX.items()}
+    loops = tuple((inv[int(d)], int(s)) for d, s in zip(choice.dims[0], choice.sizes[0]))
+    levels = tuple(
+        (op, tuple(m.name for m in choice.problem.ops[op].levels)) for op in cm.OP_ORDER
+    )
+    cuts = tuple((op, tuple(int(x) for x in choice.cuts[op][0])) for op in cm.OP_ORDER)
+    return TemporalMapping(loops, levels, cuts)
