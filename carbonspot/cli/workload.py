@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from carbonspot.cli._output import print_json, print_table
+from carbonspot.io.workload_yaml import dump_workload_yaml
 from carbonspot.models.workload import LOOP_DIMS, Layer, Workload
 from carbonspot.zoo import SUITES, WORKLOAD_NAMES, get_workload, load_workload
 
@@ -27,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ".onnx file.",
     )
     show.add_argument("workload", metavar="NAME_OR_PATH")
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument(
+        "--format",
+        choices=("table", "json", "yaml"),
+        default="table",
+        help="table (default), json, or yaml (CarbonSpot workload YAML, loadable again)",
+    )
     show.add_argument(
         "--all",
         action="store_true",
@@ -108,6 +114,9 @@ def run_show(args: argparse.Namespace) -> int:
         )
     if args.format == "json":
         print_json(workload_record(workload))
+        return 0
+    if args.format == "yaml":
+        sys.stdout.write(dump_workload_yaml(workload))
         return 0
     shown = workload.layers if args.all else workload.compute_layers
     print_table([_table_row(layer) for layer in shown])
