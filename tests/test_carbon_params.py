@@ -151,3 +151,10 @@ def test_every_data_row_names_its_source():
         with f.open(newline="") as fh:
             rows = list(csv.DictReader(fh))
         assert rows and all(r["source"].strip() for r in rows), f
+
+
+def test_describe_records_resolved_values():
+    d = get_carbon_params("act").describe()
+    assert d["preset"] == "act" and d["fab_grid_name"] == "taiwan_2022"
+    assert d["die_g_per_mm2_before_yield"] == pytest.approx((583 * 0.9 + 137.5 + 500) / 100)
+    assert isinstance(d["node_table"], str)

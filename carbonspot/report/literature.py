@@ -63,6 +63,10 @@ def evaluate_literature(
     return LiteratureResult(chips, suite, params, carbon, best, include_package_dram)
 
 
+def _node(node_nm: float) -> int | float:
+    return int(node_nm) if float(node_nm).is_integer() else node_nm
+
+
 def literature_json(res: LiteratureResult) -> dict[str, Any]:
     """The JSON document of ``carbonspot literature --format json``."""
     c = res.carbon
@@ -70,7 +74,7 @@ def literature_json(res: LiteratureResult) -> dict[str, Any]:
         {
             "id": chip.id,
             "type": chip.type,
-            "node_nm": chip.node_nm,
+            "node_nm": _node(chip.node_nm),
             "tops_per_w": chip.tops_per_w,
             "tops": chip.tops,
             "area_mm2": float(c["area_mm2"][i]),
@@ -125,7 +129,7 @@ def literature_rows(res: LiteratureResult) -> list[dict[str, Any]]:
         {
             "id": chip.id,
             "type": chip.type,
-            "node_nm": int(chip.node_nm) if float(chip.node_nm).is_integer() else chip.node_nm,
+            "node_nm": _node(chip.node_nm),
             "tops_per_w": chip.tops_per_w,
             "area_mm2": float(c["area_mm2"][i]),
             "carbon_ca_g": float(c["carbon_ca_g"][i]),
