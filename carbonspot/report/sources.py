@@ -1,0 +1,360 @@
+"""Load a sweep CSV or an optuna study into one neutral *designs frame* for the report.
+
+Both sources become a :class:`DesignSet`: ``designs`` has one row per design (parameters,
+metrics with units in their names, breakdowns, ``feasible``/``meets_period``/
+``constraints_ok``, a ``design`` label), ``per_workload`` keeps the rows of every workload for
+the per-workload plots, and ``history`` (studies only) lists the finished trials in order for
+the hypervolume curve. Selection (:mod:`carbonspot.report.select`) and plotting
+(:mod:`carbonspot.report.plots`) only ever see this frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carbonspot.errors import InputError
+from carbonspot.report import select
+
+GEO = "geo"
+SWEEP_REQUIRED = ("workload", "acc_type", "feasible", "latency_ns", "energy_pj")
+# Breakdown kind → the total it breaks down (for filling geo rows, which carry no breakdown).
+BREAKDOWN_TOTALS = {
+    "energy": "energy_pj",
+    "latency": "latency_cycles",
+    "area": "area_mm2",
+    "tclk": "tclk_ns",
+    "carbon_ca": "carbon_ca_g",
+    "carbon_pa": "carbon_pa_g",
+}
+
+
+@dataclass
+class DesignSet:
+    """Designs of one source, ready for selection and plots."""
+
+    kind: str  # "sweep" or "study"
+    name: str
+    designs: pd.DataFrame  # one row per design, index = design id
+    per_workload: pd.DataFrame | None = None  # one row per (design, workload); column design_id
+    workload: str = GEO  # which rows summarise a design: "geo" or a workload name
+    history: pd.DataFrame | None = None  # studies: finished trials in trial order
+    preset: str | None = None
+    mapper_objective: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> list[str]:
+        """Parameter columns of the designs."""
+        return select.param_columns(self.designs)
+
+    @property
+    def objectives(self) -> list[tuple[str, str]]:
+        """Objectives ``[(column, "min"|"max")]`` of the source."""
+        return select.objectives(self.designs)
+
+
+# --------------------------------------------------------------------------------------------
+# labels
+
+
+def format_bytes(n: float) -> str:
+    """``131072`` → ``128 KiB``."""
+    if n is None or (isinstance(n, float) and not math.isfinite(n)):
+        return "?"
+    n = float(n)
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            v = n / scale
+            return f"{v:.0f} {unit}" if v.is_integer() else f"{v:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def _fmt_value(v: object) -> str:
+    if isinstance(v, (float, np.floating)):
+        if not math.isfinite(float(v)):
+            return "-"
+        if float(v).is_integer():
+            return str(int(v))
+        return f"{float(v):.4g}"
+    return str(v)
+
+
+def design_label(row: pd.Series, params: list[str]) -> str:
+    """A short human label from the parameter values, e.g. ``dimc d=64 SRAM 128 KiB``."""
+    parts: list[str] = []
+    for p in params:
+        v = row.get(p)
+        if v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(float(v))):
+            continue
+        if p in ("acc_type", "template"):
+            parts.insert(0, str(v))
+        elif p == "sram_bytes":
+            parts.append(f"SRAM {format_bytes(v)}")
+        elif p == "dim":
+            parts.append(f"d={_fmt_value(v)}")
+        else:
+            parts.append(f"{p}={_fmt_value(v)}")
+    return " ".join(parts) if parts else str(row.name)
+
+
+# --------------------------------------------------------------------------------------------
+# geo breakdowns
+
+
+def fill_breakdowns(summary: pd.DataFrame, per_workload: pd.DataFrame) -> pd.DataFrame:
+    """Give summary (geo) rows a breakdown that adds up to their total.
+
+    A geometric mean of parts does not add up to the geometric mean of totals, so the sweep
+    leaves geo breakdowns empty. Here each part of a geo row is its total times the *mean share*
+    of that part over the design's workloads (each workload weighs equally, as in the
+    geometric mean). Rows that already have a breakdown are left as they are.
+    """
+    out = summary.copy()
+    if per_workload is None or per_workload.empty:
+        return out
+    groups = per_workload.groupby("design_id", sort=False)
+    for kind, total_col in BREAKDOWN_TOTALS.items():
+        if total_col not in out.columns or total_col not in per_workload.columns:
+            continue
+        parts = select.breakdown_columns(per_workload, kind)
+        if not parts:
+            continue
+        cols = [c for c in parts.values()]
+        for c in cols:
+            if c not in out.columns:
+                out[c] = np.nan
+        tot = per_workload[total_col].astype(float).replace(0.0, np.nan)
+        shares = per_workload[cols].astype(float).div(tot, axis=0)
+        shares["design_id"] = per_workload["design_id"].to_numpy()
+        mean_share = shares.groupby("design_id", sort=False)[cols].mean()
+        missing = out[cols].isna().all(axis=1) & out.index.isin(mean_share.index)
+        idx = out.index[missing]
+        if len(idx):
+            filled = mean_share.loc[idx].mul(out.loc[idx, total_col].astype(float), axis=0)
+            out.loc[idx, cols] = filled.to_numpy()
+    del groups
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# sweep CSV
+
+
+def is_sweep_path(source: str) -> bool:
+    """True when SOURCE names a CSV file rather than a study."""
+    return source.lower().endswith(".csv") or Path(source).is_file()
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV ({exc})", source=str(path)) from None
+    return df
+
+
+def sweep_frame(rows: pd.DataFrame, name: str = "sweep", workload: str | None = None) -> DesignSet:
+    """Build a :class:`DesignSet` from sweep rows (a DataFrame with the sweep's columns).
+
+    By default each design is summarised by its ``geo`` row (geometric mean over the suite);
+    with no geo rows and a single workload, by that workload; ``workload`` picks one.
+    """
+    if rows.empty:
+        designs = pd.DataFrame(columns=list(SWEEP_REQUIRED))
+        designs.attrs["objectives"] = list(select.DEFAULT_OBJECTIVES)
+        return DesignSet("sweep", name, designs, workload=workload or GEO)
+    missing = [c for c in SWEEP_REQUIRED if c not in rows.columns]
+    if missing:
+        raise InputError(
+            f"not a sweep result: missing column(s) {', '.join(missing)}",
+            source=name,
+            allowed=SWEEP_REQUIRED,
+        )
+    rows = rows.copy()
+    rows["workload"] = rows["workload"].astype(str)
+    params = [c for c in select.param_columns(rows) if c != "workload"]
+    # Design id: the parameter values, so per-workload rows and summary rows match.
+    key = rows[params].astype(str).agg("|".join, axis=1) if params else rows.index.astype(str)
+    rows["design_id"] = key.to_numpy()
+    workloads = list(dict.fromkeys(rows["workload"]))
+    real = [w for w in workloads if w != GEO]
+    if workload is None:
+        if GEO in workloads:
+            workload = GEO
+        elif len(real) == 1:
+            workload = real[0]
+        else:
+            raise InputError(
+                "the sweep has several workloads and no geo rows: pick one",
+                source=name,
+                field="--workload",
+                allowed=real,
+            )
+    elif workload not in workloads:
+        raise InputError(
+            f"no rows for workload {workload!r}", source=name, field="--workload", allowed=workloads
+        )
+    per_workload = rows[rows["workload"] != GEO].reset_index(drop=True)
+    summary = rows[rows["workload"] == workload].drop_duplicates("design_id").set_index("design_id")
+    summary.index.name = "design_id"
+    if workload == GEO:
+        summary = fill_breakdowns(summary, per_workload)
+    summary.insert(0, "design", [design_label(r, params) for _, r in summary.iterrows()])
+    summary.attrs["params"] = params
+    summary.attrs["objectives"] = list(select.DEFAULT_OBJECTIVES)
+    preset = None
+    if "preset" in rows.columns and rows["preset"].nunique() == 1:
+        preset = str(rows["preset"].iloc[0])
+    return DesignSet("sweep", name, summary, per_workload, workload, preset=preset)
+
+
+def load_sweep(path: str | Path, workload: str | None = None) -> DesignSet:
+    """Read a sweep CSV written by ``carbonspot sweep`` into a :class:`DesignSet`."""
+    path = Path(path)
+    return sweep_frame(_read_csv(path), name=str(path), workload=workload)
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+
+
+def load_source(source: str, storage: str | None = None, workload: str | None = None) -> DesignSet:
+    """A sweep CSV path or a study name (with ``storage``) as a :class:`DesignSet`."""
+    if is_sweep_path(source):
+        if storage is not None:
+            raise InputError("--storage applies to studies, not to a sweep CSV", field="--storage")
+        return load_sweep(source, workload)
+    from carbonspot.report.study_source import load_study
+
+    return load_study(source, storage=storage, workload=workload)
+
+
+# --------------------------------------------------------------------------------------------
+# per-layer detail (re-evaluated: neither source stores layers)
+
+
+def _clean_param(v: object) -> object:
+    if isinstance(v, (float, np.floating)) and math.isfinite(float(v)) and float(v).is_integer():
+        return int(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def design_template_params(
+    ds: DesignSet, design_id: object
+) -> tuple[str, dict[str, object], str | None]:
+    """(template, template parameters, mapper objective) of one design of the set."""
+    row = ds.designs.loc[design_id]
+    params: dict[str, object] = {}
+    template = None
+    mapper = None
+    for p in ds.params:
+        v = row.get(p)
+        if v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(float(v))):
+            continue
+        if p in ("acc_type", "template"):
+            template = str(v)
+        elif p == "objective":
+            mapper = str(v)
+        else:
+            params[p] = _clean_param(v)
+    if template is None:
+        raise InputError("the source does not say which template a design uses", field="acc_type")
+    return template, params, mapper
+
+
+def _layer_records(result, design_row_energy: float | None) -> list[dict[str, object]]:
+    from types import SimpleNamespace
+
+    from carbonspot.search.design import breakdown_columns
+
+    out = []
+    for lr in result.layers:
+        ns = SimpleNamespace(
+            energy_breakdown_pj=lr.energy_breakdown_pj,
+            latency_breakdown_cycles=lr.latency_breakdown_cycles,
+            area_breakdown_mm2={},
+            tclk_breakdown_ns={},
+        )
+        out.append(
+            {
+                "workload": result.workload,
+                "layer": lr.layer,
+                "operator": lr.operator,
+                "feasible": lr.feasible,
+                "energy_pj": lr.energy_pj,
+                "latency_cycles": lr.latency_cycles,
+                **breakdown_columns(ns),
+            }
+        )
+    return out
+
+
+def layer_rows(
+    ds: DesignSet,
+    design_id: object,
+    presets: Sequence[str] | None = None,
+    mapper_objective: str | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """Per-layer energy and latency of one design, re-evaluated with the cost model.
+
+    Neither a sweep CSV nor a study stores layers, so the design is evaluated again on its
+    workloads (all of them, or the one the report is about). A sweep CSV does not record its
+    preset: each preset in ``presets`` is tried in turn and the first whose workload energies
+    match the source's (within 0.1 %) is used. Returns the rows and a note on how they were
+    obtained (which preset, and whether the totals match the source).
+    """
+    from carbonspot import zoo
+    from carbonspot.evaluate import evaluate_workload
+    from carbonspot.search.design import build_accelerator
+
+    template, params, mapper = design_template_params(ds, design_id)
+    mapper = mapper_objective or mapper or ds.mapper_objective or "edp"
+    if ds.workload != GEO:
+        names = [ds.workload]
+    elif ds.per_workload is not None and not ds.per_workload.empty:
+        names = list(dict.fromkeys(ds.per_workload["workload"]))
+    else:
+        raise InputError("the source names no workload to evaluate per layer")
+    expected: dict[str, float] = {}
+    if ds.per_workload is not None and "energy_pj" in ds.per_workload.columns:
+        mine = ds.per_workload[ds.per_workload["design_id"] == design_id]
+        expected = {
+            str(w): float(e) for w, e in zip(mine["workload"], mine["energy_pj"], strict=True)
+        }
+    workloads = [zoo.load_workload(n) for n in names]
+    tried = list(presets or ([ds.preset] if ds.preset else ["corrected", "carbonspot2025"]))
+    first: tuple[list, str] | None = None
+    for preset in tried:
+        records: list[dict[str, object]] = []
+        mismatch = 0.0
+        for wl in workloads:
+            acc = build_accelerator(template, params, preset, wl)
+            result = evaluate_workload(acc, wl, objective=mapper, preset=preset)
+            records.extend(_layer_records(result, expected.get(wl.name)))
+            ref = expected.get(wl.name)
+            if ref and math.isfinite(ref) and math.isfinite(result.energy_pj):
+                mismatch = max(mismatch, abs(result.energy_pj - ref) / ref)
+        note = f"re-evaluated with preset {preset}, mapper objective {mapper}"
+        if not expected or mismatch <= 1e-3:
+            return pd.DataFrame.from_records(records), note
+        if first is None:
+            first = (
+                records,
+                f"{note}; totals differ from the source by up to {100 * mismatch:.2g}%",
+            )
+    assert first is not None
+    return pd.DataFrame.from_records(first[0]), first[1]

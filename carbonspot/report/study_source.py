@@ -1,0 +1,191 @@
+"""Read an optuna study written by ``carbonspot study`` into a :class:`DesignSet`.
+
+Each finished trial carries (issue 6) its parameters, objective values (named by
+``study.metric_names``), constraint values (``trial.constraints``; ≤ 0 = satisfied) and user
+attributes ``design``, ``feasible``, ``reason``, ``metrics`` (the summary row's headline
+metrics) and ``workloads`` (each workload's full row, breakdowns included). Nothing is
+re-evaluated. A design evaluated by several trials appears once in ``designs`` (its first trial)
+and every time in ``history``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carbonspot.errors import InputError
+from carbonspot.report import select
+from carbonspot.report.sources import GEO, DesignSet, design_label, fill_breakdowns
+
+# Study objective names (issue 6) → metric columns; used when a study has no metric names.
+OBJECTIVE_COLUMNS = {
+    "latency": "latency_ns",
+    "energy": "energy_pj",
+    "carbon_ca": "carbon_ca_g",
+    "carbon_pa": "carbon_pa_g",
+    "area": "area_mm2",
+    "edp": "edp_pj_ns",
+    "tops_per_w": "tops_per_w",
+}
+MAPPER_OBJECTIVE_PARAM = "objective"
+
+
+def default_storage_path(name: str, project_dir: Path | None = None) -> Path:
+    """The embedded journal of a study: ``<project>/studies/runs/<name>.journal``."""
+    return (project_dir or Path.cwd()) / "studies" / "runs" / f"{name}.journal"
+
+
+def open_storage(url: str | None, name: str, project_dir: Path | None = None) -> Any:
+    """An optuna storage from a URL, a journal file path, or the study's embedded default."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    if url is None or "://" not in url:
+        path = Path(url) if url else default_storage_path(name, project_dir)
+        if not path.is_file():
+            hint = "" if url else " (run the study first, or give --storage URL)"
+            raise InputError(f"no study storage at {path}{hint}", field="--storage")
+        return JournalStorage(JournalFileBackend(str(path)))
+    try:
+        return optuna.storages.get_storage(url)
+    except Exception as exc:  # noqa: BLE001 - any driver error is a bad URL for the user
+        raise InputError(
+            f"cannot open the storage ({type(exc).__name__}: {exc})", field="--storage"
+        ) from None
+
+
+def _study_name_and_dir(source: str) -> tuple[str, Path | None]:
+    """A study name, or a study YAML file whose name and project folder are used."""
+    path = Path(source)
+    if source.endswith((".yaml", ".yml")):
+        from carbonspot.io.study_file import load_study_file
+
+        spec = load_study_file(path)
+        return spec.name, Path(spec.project_dir)
+    return source, None
+
+
+def _finite_or_nan(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f
+
+
+def load_study(source: str, storage: str | None = None, workload: str | None = None) -> DesignSet:
+    """Load a study by name (or study file) from ``storage`` (default: the embedded journal)."""
+    import optuna
+
+    name, project_dir = _study_name_and_dir(source)
+    store = open_storage(storage, name, project_dir)
+    try:
+        study = optuna.load_study(study_name=name, storage=store)
+    except KeyError:
+        names = [s.study_name for s in optuna.get_all_study_summaries(store)]
+        raise InputError(
+            f"no study named {name!r} in the storage", field="SOURCE", allowed=names or None
+        ) from None
+    metric_names = list(study.metric_names or [])
+    directions = [
+        "min" if d == optuna.study.StudyDirection.MINIMIZE else "max" for d in study.directions
+    ]
+    if not metric_names or len(metric_names) != len(directions):
+        metric_names = [f"objective_{i}" for i in range(len(directions))]
+    columns = [OBJECTIVE_COLUMNS.get(m, m) for m in metric_names]
+
+    records: list[dict[str, Any]] = []
+    wl_rows: list[dict[str, Any]] = []
+    n_other = 0
+    seen: set[str] = set()
+    param_names: dict[str, None] = {}
+    for t in study.get_trials(deepcopy=False):
+        if t.state != optuna.trial.TrialState.COMPLETE:
+            n_other += 1
+            continue
+        ua = t.user_attrs
+        design = dict(ua.get("design") or t.params)
+        key = str(ua.get("design_key") or sorted(design.items()))
+        rec: dict[str, Any] = {"number": t.number, "design_id": key}
+        rec.update(design)
+        param_names.update(dict.fromkeys(design))
+        metrics = ua.get("metrics") or {}
+        rec.update({k: _finite_or_nan(v) if k != "meets_period" else v for k, v in metrics.items()})
+        for col, v in zip(columns, t.values or [], strict=False):
+            if col not in rec or not np.isfinite(_finite_or_nan(rec[col])):
+                rec[col] = _finite_or_nan(v)
+        rec["feasible"] = bool(ua.get("feasible", True))
+        rec["reason"] = str(ua.get("reason") or "")
+        cons = t.constraints
+        rec["constraints_ok"] = all(v <= 0 for v in cons.values()) if cons else True
+        records.append(rec)
+        if key in seen:
+            continue
+        seen.add(key)
+        for wname, wrow in (ua.get("workloads") or {}).items():
+            wl_rows.append(
+                {"design_id": key, "workload": str(wname), **{k: v for k, v in wrow.items()}}
+            )
+
+    params = list(param_names)
+    history = pd.DataFrame.from_records(records)
+    per_workload = pd.DataFrame.from_records(wl_rows) if wl_rows else None
+    objectives = list(zip(columns, directions, strict=True))
+    notes = []
+    if n_other:
+        notes.append(f"{n_other} trial(s) not complete (running, failed or pruned) are left out")
+
+    if history.empty:
+        designs = pd.DataFrame(columns=["design", "feasible", *columns])
+        designs.attrs.update(params=[], objectives=objectives)
+        return DesignSet("study", name, designs, None, GEO, history=None, notes=notes)
+
+    history.attrs.update(params=params, objectives=objectives)
+    workloads = sorted(per_workload["workload"].unique()) if per_workload is not None else []
+    summary_name = GEO if len(workloads) != 1 else workloads[0]
+    if workload is not None:
+        if workload not in workloads:
+            raise InputError(
+                f"the study has no workload {workload!r}", field="--workload", allowed=workloads
+            )
+        summary_name = workload
+        # Summaries come from that workload's rows; the trials' objectives no longer apply
+        # unless the study ran on that workload alone.
+        designs = _workload_summary(history, per_workload, workload, params)
+    else:
+        designs = history.drop_duplicates("design_id").set_index("design_id")
+        if per_workload is not None:
+            designs = fill_breakdowns(designs, per_workload)
+    designs.index.name = "design_id"
+    designs.insert(0, "design", [design_label(r, params) for _, r in designs.iterrows()])
+    designs.attrs.update(params=params, objectives=objectives)
+    hist = history.sort_values("number").reset_index(drop=True)
+    hist.attrs.update(params=params, objectives=objectives)
+    return DesignSet("study", name, designs, per_workload, summary_name, history=hist, notes=notes)
+
+
+def _workload_summary(
+    history: pd.DataFrame, per_workload: pd.DataFrame, workload: str, params: list[str]
+) -> pd.DataFrame:
+    first = history.drop_duplicates("design_id").set_index("design_id")
+    rows = per_workload[per_workload["workload"] == workload].set_index("design_id")
+    keep = [
+        c for c in ("number", *params, "feasible", "reason", "constraints_ok") if c in first.columns
+    ]
+    out = first[keep].join(rows.drop(columns=["workload"]), how="left")
+    if "feasible" in rows.columns:
+        out["feasible"] = out["feasible"].astype(bool) & rows["feasible"].reindex(out.index).fillna(
+            False
+        ).astype(bool)
+    return out
+
+
+def select_in_study(study_name: str, storage: str | None = None) -> dict[str, pd.Series]:
+    """The report's selections for a study (used by ``carbonspot study pareto``)."""
+    ds = load_study(study_name, storage)
+    return select.select_designs(ds.designs)

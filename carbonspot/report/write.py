@@ -1,0 +1,372 @@
+"""Write a report folder: the comparison table (CSV + text), every PNG and an index page.
+
+:func:`build_report` computes everything (selections, table, sentences, figures) without
+touching the disk; :func:`write_report` saves it under ``out_dir`` as ``comparison.csv``,
+``comparison.txt``, ``*.png`` and ``index.md`` or ``index.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carbonspot.errors import InputError
+from carbonspot.report import plots, select
+from carbonspot.report.sources import DesignSet, layer_rows
+
+FORMATS = ("md", "html")
+SHORT_ROLE = {
+    "fastest": "fastest",
+    "highest_tops_per_w": "best TOP/s/W",
+    "lowest_energy": "lowest energy",
+    "lowest_carbon_ca": "lowest CA carbon",
+    "lowest_carbon_pa": "lowest PA carbon",
+    "knee": "knee",
+}
+
+
+@dataclass
+class Figure:
+    """One figure of the report: file name, one-line caption and the matplotlib figure."""
+
+    name: str
+    caption: str
+    figure: object
+
+
+@dataclass
+class Report:
+    """Everything a report shows, before or after it is written."""
+
+    source: DesignSet
+    selections: dict[str, object]
+    table: pd.DataFrame
+    sentences: list[str]
+    figures: list[Figure]
+    notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def n_designs(self) -> int:
+        """Designs in the source."""
+        return len(self.source.designs)
+
+    @property
+    def n_eligible(self) -> int:
+        """Feasible designs that meet the deadline and constraints."""
+        return int(select.eligible_mask(self.source.designs).sum())
+
+
+# --------------------------------------------------------------------------------------------
+# the side-by-side table
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            return "-"
+        if v == 0:
+            return "0"
+        if v.is_integer() and abs(v) < 1e9:
+            return f"{int(v):,}"
+        if 1e-3 <= abs(v) < 1e6:
+            return f"{v:.4g}"
+        return f"{v:.3e}"
+    return "" if value is None else str(value)
+
+
+def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """The comparison as text cells: one column per selection, one row per quantity."""
+    header = ["quantity", *[SHORT_ROLE.get(str(k), str(k)) for k in table.index]]
+    rows: list[list[str]] = []
+    for col in table.columns:
+        if col == "role":
+            continue
+        if col.endswith("_vs_fastest"):
+            metric = col[: -len("_vs_fastest")]
+            label = f"{select.metric_label(metric).split(' [')[0]} ÷ fastest"
+            cells = [f"{float(v):.3g}×" if math.isfinite(float(v)) else "-" for v in table[col]]
+        else:
+            label = (
+                "design"
+                if col == "design"
+                else (col if col in table.attrs.get("params", []) else select.metric_label(col))
+            )
+            cells = [_fmt(v) for v in table[col]]
+        rows.append([label, *cells])
+    return header, rows
+
+
+def format_text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Aligned plain-text table (first column left, the others right-aligned)."""
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [cells[0].ljust(widths[0])]
+        parts += [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def esc(c: str) -> str:
+        return c.replace("|", "\\|").replace("\n", " ")
+
+    out = [
+        "| " + " | ".join(esc(h) for h in header) + " |",
+        "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "\n".join(
+        "<tr>"
+        + "".join(f"<td{' class=num' if i else ''}>{html.escape(c)}</td>" for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+
+
+# --------------------------------------------------------------------------------------------
+# building
+
+
+PlotFn = Callable[[DesignSet, dict], object]
+PLOTS: tuple[tuple[str, str, PlotFn], ...] = (
+    (
+        "pareto_pairs.png",
+        "Pareto fronts for every pair of objectives; selected designs marked.",
+        plots.pareto_pairs,
+    ),
+    (
+        "pareto_3d.png",
+        "Latency–energy–carbon in 3-D (CA and PA); Pareto front dark, selected designs marked.",
+        plots.pareto_3d,
+    ),
+    (
+        "carbon_ca_vs_pa.png",
+        "CA vs PA carbon of every design, coloured by SRAM size, marker by accelerator type "
+        "(the paper's Figure 2).",
+        plots.carbon_scatter,
+    ),
+    (
+        "carbon_breakdown.png",
+        "Carbon of the selected designs split into operational, die, package and DRAM.",
+        plots.carbon_breakdown,
+    ),
+    (
+        "performance_bars.png",
+        "Energy, latency, clock, area, inference time and TOP/s/W of the selected designs, "
+        "with their breakdowns.",
+        plots.performance_bars,
+    ),
+    (
+        "per_workload.png",
+        "Latency, energy and carbon of the selected designs on each workload.",
+        plots.per_workload,
+    ),
+)
+
+
+def _layer_design(selections: dict[str, object], prefer: str | None) -> tuple[str, object]:
+    for role in ([prefer] if prefer else []) + ["knee", "fastest", *selections]:
+        if role in selections:
+            return role, selections[role]
+    if prefer:
+        raise InputError(f"no selection {prefer!r}", field="--layers-of", allowed=list(selections))
+    raise InputError("no design selected")
+
+
+def build_report(
+    ds: DesignSet,
+    layers_of: str | None = None,
+    per_layer: bool = True,
+    presets: Sequence[str] | None = None,
+) -> Report:
+    """Select, compare and draw; raises :class:`InputError` when nothing is eligible.
+
+    ``layers_of`` names the selection whose layers are drawn (default: the knee).
+    ``per_layer=False`` skips the per-layer figure (it re-runs the cost model on one design).
+    """
+    df = ds.designs
+    what = f"{ds.kind} {ds.name}"
+    if len(df) == 0 or not select.eligible_mask(df).any():
+        raise InputError(select.explain_empty(df, what=what))
+    sel = select.select_indices(df)
+    table = select.compare(df, sel)
+    sentences = select.summary_sentences(table)
+    notes = list(ds.notes)
+    figures: list[Figure] = []
+    for name, caption, fn in PLOTS:
+        fig = fn(ds, sel)
+        if fig is None:
+            notes.append(f"{name} not drawn: the source lacks the data for it")
+            continue
+        figures.append(Figure(name, caption, fig))
+    if per_layer:
+        role, idx = _layer_design(sel, layers_of)
+        label = select.design_label(df, idx)
+        try:
+            layers, how = layer_rows(ds, idx, presets=presets)
+        except (ImportError, InputError) as exc:
+            notes.append(f"per_layer.png not drawn: {exc}")
+        else:
+            fig = plots.per_layer(
+                layers, f"Per-layer energy and latency — {label} ({SHORT_ROLE.get(role, role)})"
+            )
+            if fig is not None:
+                figures.append(
+                    Figure(
+                        "per_layer.png",
+                        f"Per-layer energy and latency of the {SHORT_ROLE.get(role, role)} design "
+                        f"({label}); {how}.",
+                        fig,
+                    )
+                )
+    if ds.kind == "study":
+        fig = plots.hypervolume_curve(ds)
+        if fig is None:
+            notes.append("hypervolume.png not drawn: no eligible trial")
+        else:
+            figures.append(
+                Figure(
+                    "hypervolume.png",
+                    "Hypervolume of the feasible trials so far against the trial number.",
+                    fig,
+                )
+            )
+    return Report(ds, sel, table, sentences, figures, notes)
+
+
+def report_text(rep: Report) -> str:
+    """The comparison as the CLI prints it: summary line, table, sentences and notes."""
+    header, rows = side_by_side(rep.table)
+    ds = rep.source
+    scope = (
+        "geometric mean over the workloads" if ds.workload == "geo" else (f"workload {ds.workload}")
+    )
+    lines = [
+        f"{ds.kind} {ds.name}: {rep.n_designs} designs, {rep.n_eligible} feasible "
+        f"(meet the deadline and constraints); metrics: {scope}",
+        "",
+        format_text_table(header, rows),
+        *rep.sentences,
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _index_markdown(rep: Report, header, rows) -> str:
+    ds = rep.source
+    scope = (
+        "geometric mean over the workloads"
+        if ds.workload == "geo"
+        else (f"workload `{ds.workload}`")
+    )
+    out = [
+        f"# CarbonSpot report: {ds.name}",
+        "",
+        f"Source: {ds.kind} `{ds.name}` — {rep.n_designs} designs, {rep.n_eligible} feasible "
+        f"(meeting the frame deadline and constraints). Metrics: {scope}.",
+        "",
+        "## Selected designs",
+        "",
+        *[f"- {s}" for s in rep.sentences],
+        "",
+        _markdown_table(header, rows),
+        "The same table as CSV: [comparison.csv](comparison.csv).",
+        "",
+        "## Figures",
+        "",
+    ]
+    for f in rep.figures:
+        out += [f"![{f.caption}]({f.name})", "", f"*{f.caption}*", ""]
+    if rep.notes:
+        out += ["## Notes", "", *[f"- {n}" for n in rep.notes], ""]
+    return "\n".join(out)
+
+
+def _index_html(rep: Report, header, rows) -> str:
+    ds = rep.source
+    scope = (
+        "geometric mean over the workloads" if ds.workload == "geo" else (f"workload {ds.workload}")
+    )
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang=en><head><meta charset=utf-8>",
+        f"<title>CarbonSpot report: {e(ds.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+        "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;"
+        "padding:2px 6px}td.num{text-align:right}img{max-width:100%}"
+        "figure{margin:1.5em 0}</style></head><body>",
+        f"<h1>CarbonSpot report: {e(ds.name)}</h1>",
+        f"<p>Source: {e(ds.kind)} <code>{e(ds.name)}</code> — {rep.n_designs} designs, "
+        f"{rep.n_eligible} feasible (meeting the frame deadline and constraints). "
+        f"Metrics: {e(scope)}.</p>",
+        "<h2>Selected designs</h2>",
+        "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.sentences) + "</ul>",
+        _html_table(header, rows),
+        '<p>The same table as CSV: <a href="comparison.csv">comparison.csv</a>.</p>',
+        "<h2>Figures</h2>",
+    ]
+    for f in rep.figures:
+        parts.append(
+            f'<figure><img src="{e(f.name)}" alt="{e(f.caption)}">'
+            f"<figcaption>{e(f.caption)}</figcaption></figure>"
+        )
+    if rep.notes:
+        parts += [
+            "<h2>Notes</h2>",
+            "<ul>" + "".join(f"<li>{e(n)}</li>" for n in rep.notes) + "</ul>",
+        ]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_report(rep: Report, out_dir: str | Path, fmt: str = "md") -> list[Path]:
+    """Save the report's table, figures and index page under ``out_dir``; returns the files."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}", field="--format", allowed=FORMATS)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", field="--out", source=str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    csv_path = out / "comparison.csv"
+    rep.table.to_csv(csv_path)
+    files.append(csv_path)
+    txt_path = out / "comparison.txt"
+    txt_path.write_text(report_text(rep))
+    files.append(txt_path)
+    for f in rep.figures:
+        path = out / f.name
+        f.figure.savefig(path, dpi=plots.DPI)
+        files.append(path)
+    header, rows = side_by_side(rep.table)
+    if fmt == "md":
+        index = out / "index.md"
+        index.write_text(_index_markdown(rep, header, rows))
+    else:
+        index = out / "index.html"
+        index.write_text(_index_html(rep, header, rows))
+    files.append(index)
+    rep.files = files
+    return files
