@@ -149,6 +149,9 @@ def literature_rows(res: LiteratureResult) -> list[dict[str, Any]]:
 
 def _log_limits(values: np.ndarray, pad_decades: float) -> tuple[float, float]:
     lo, hi = np.log10(np.min(values)), np.log10(np.max(values))
+    if hi - lo < 1.0:  # at least one decade, so major ticks label the axis
+        mid = (hi + lo) / 2
+        lo, hi = mid - 0.5, mid + 0.5
     return 10 ** (lo - pad_decades), 10 ** (hi + pad_decades)
 
 
@@ -219,6 +222,7 @@ def plot_literature(res: LiteratureResult, path: str | Path) -> Path:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle, Patch, Wedge
+    from matplotlib.ticker import NullFormatter
     from matplotlib.transforms import ScaledTranslation
 
     c = res.carbon
@@ -245,6 +249,8 @@ def plot_literature(res: LiteratureResult, path: str | Path) -> Path:
         ax.set_xlim(*xlim)
         ax.set_ylim(*_log_limits(y, 0.3))
         ax.grid(True, which="major", lw=0.4, alpha=0.5)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(titles[sc], fontsize=10)
         ax.set_xlabel("TOP/s/W (INT8-normalised)")
         for i in range(len(res.chips)):
