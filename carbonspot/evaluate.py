@@ -79,7 +79,7 @@ def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
     prev_o = None
     for li, lay in enumerate(layers):
         i_bits = lay.operand_elements("I") * lay.precision.input_bits
-        o_bits = lay.operand_elements("O") * lay.precision.psum_bits
+        o_bits = lay.operand_elements("O") * lay.precision.output_bits
         i_level = prev_o if prev_o is not None else top_of["I"]
         o_level = top_of["O"]
         for idx in range(len(mems) - 1, -1, -1):
@@ -88,15 +88,13 @@ def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
             serve_w = "W" in m.operands
             if not (io_both or serve_w):
                 continue
-            req = (i_bits if "I" in m.operands else 0) + (o_bits if "O" in m.operands else 0)
-            req += w_total if serve_w else 0
-            if req <= m.size_bits * m.replicas(acc.dim_sizes):
-                if io_both:
-                    o_level = idx
-                    if li == 0:
-                        i_level = idx
-                if serve_w and len(m.served_dims) == n_dims and idx < w_level:
-                    w_level = idx
+            cap = m.size_bits * m.replicas(acc.dim_sizes)
+            if io_both and i_bits + o_bits <= cap:
+                o_level = idx
+                if li == 0:
+                    i_level = idx
+            if serve_w and w_total <= cap and len(m.served_dims) == n_dims and idx < w_level:
+                w_level = idx
         io_levels.append((i_level, o_level))
         prev_o = o_level
     out = []

@@ -107,6 +107,8 @@ class Problem:
     rows_total: float = 1.0  # IMC: mapped rows incl. diagonal halo (weight-loading rows)
     group_depth: float = 1.0
     temporal: dict[str, int] = field(default_factory=dict)
+    # diagonal mapping widens the activation register: size and bandwidth × unroll (§9.1)
+    bw_scale: dict[str, float] = field(default_factory=dict)
 
     @property
     def active_units(self) -> float:
@@ -284,6 +286,7 @@ def build_problem(
         rows_total=rows_total,
         group_depth=gd,
         temporal=temporal_sizes(layer, spatial_totals(frac)),
+        bw_scale=dict(size_scale or {}),
     )
 
 
@@ -304,13 +307,16 @@ class Costs:
     accesses: dict[tuple[str, str, str], np.ndarray] | None = None
 
 
-def _port(mem: MemoryLevel, op: str, direction: str):
+def _port(mem: MemoryLevel, op: str, direction: str, scale: float = 1.0, min_scale: float = 1.0):
     p = mem.port_for(op, direction)
     if p is not None:
-        return p.name, float(p.bw_max_bits), float(p.bw_min_bits or p.bw_max_bits)
-    if direction in ("tl", "th"):
-        return None, float(mem.r_bw_bits), float(mem.r_min_bits)
-    return None, float(mem.w_bw_bits), float(mem.w_min_bits)
+        bw, bw_min = float(p.bw_max_bits), float(p.bw_min_bits or p.bw_max_bits)
+        name = p.name
+    elif direction in ("tl", "th"):
+        name, bw, bw_min = None, float(mem.r_bw_bits), float(mem.r_min_bits)
+    else:
+        name, bw, bw_min = None, float(mem.w_bw_bits), float(mem.w_min_bits)
+    return name, bw * scale, bw_min * min_scale
 
 
 def _union_count(P: np.ndarray, W: np.ndarray, PC: np.ndarray) -> np.ndarray:
@@ -487,7 +493,8 @@ def evaluate(
     for op, m, direction, a_f, _, _, pc, p in acts:
         info = prob.ops[op]
         mem = info.levels[m]
-        _, bw_max, bw_min = _port(mem, op, direction)
+        sc = prob.bw_scale.get(mem.name, 1.0)
+        _, bw_max, bw_min = _port(mem, op, direction, sc, sc)
         words = np.floor(
             np.ceil(a_f * p / bw_min - 1e-9) * (bw_min / bw_max) * pc * info.unit_count[m + 1]
             + 1e-6
@@ -509,7 +516,7 @@ def evaluate(
     for op, m, direction, _, a_i, pdur, pc, p in acts:
         info, d = prob.ops[op], per[op]
         mem = info.levels[m]
-        pname, bw_max, _ = _port(mem, op, direction)
+        pname, bw_max, _ = _port(mem, op, direction, prob.bw_scale.get(mem.name, 1.0))
         if direction in ("tl", "fl"):
             w = np.where(db[op][:, m], pdur, np.floor(pdur / d["top_ir"][:, m]))
         else:
