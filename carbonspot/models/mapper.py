@@ -139,6 +139,8 @@ def _add_diagonal(layer, acc, usm, hint, preset):
     if not targets:
         return usm, {}
     exist_act = math.prod(s for _, s in usm.get(a_oa, [])) if usm.get(a_oa) else 1
+    if 2 * exist_act > sizes[a_oa]:  # only when the existing unroll is at most half (§9.1)
+        return usm, {}
     pair = {"OX": "FX", "OY": "FY"}
     w_r = {d: 1 for d in w_ir}  # existing FX/FY unrolling on the output-served dim, by partner
     ir_size = 1
@@ -148,17 +150,9 @@ def _add_diagonal(layer, acc, usm, hint, preset):
             w_r[partner[0]] *= s
         else:
             ir_size *= s
-    pools = {}
-    for d in targets:
-        brk: list[float] = list(prime_factors(layer.loops[d]))
-        other = [o for o in w_r if o != d]
-        other_pr = w_r[other[0]] if other else 1
-        max_act = sizes[a_oa] / exist_act
-        max_out = sizes[o_oa] / ir_size / other_pr - (w_r[d] - 1)
-        mx = min(max_act, max_out)
-        if mx < layer.loops[d]:
-            brk.append(mx)
-        pools[d] = [(d, s) for s in brk]
+    # pools of prime factors; the original's generator adds no fractional "max allowed"
+    # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
+    pools = {d: [(d, float(f)) for f in prime_factors(layer.loops[d])] for d in targets}
     best, best_size = [], 0.0
     last_wins = preset.diagonal_last_feasible
     for k in range(1, len(targets) + 1):
