@@ -113,6 +113,10 @@ def spatial_candidates(
     for combo in itertools.product(*per_oa):
         usm = {oa: list(c) for (oa, _), c in zip(dims, combo) if c is not None}
         usm, scale = _add_diagonal(layer, acc, usm, hint, preset)
+        if preset.imc_diagonal_single_bl_dropped and acc.is_imc and scale:
+            bl = usm.get(acc.array.bl_dim, [])
+            if len(bl) == 1 and bl[0][0] in ("FX", "FY"):
+                continue
         sm = SpatialMapping.from_dict(usm)
         if (sm, tuple(sorted(scale.items()))) in seen:
             continue
@@ -154,7 +158,6 @@ def _add_diagonal(layer, acc, usm, hint, preset):
     # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
     pools = {d: [(d, float(f)) for f in prime_factors(layer.loops[d])] for d in targets}
     best, best_size = [], 0.0
-    last_wins = preset.diagonal_last_feasible
     for k in range(1, len(targets) + 1):
         for dim_comb in itertools.combinations(targets, k):
             pool = [e for d in dim_comb for e in pools[d]]
@@ -174,10 +177,9 @@ def _add_diagonal(layer, acc, usm, hint, preset):
                         req *= w_r[other[0]] if other else 1
                     if req > sizes[o_oa]:
                         continue
-                    if csize > best_size:
+                    if csize > best_size:  # largest OX·OY, first of equals
                         best = [(d, s) for d, s in cm_.items()]
-                        if not last_wins:
-                            best_size = csize
+                        best_size = csize
     best = [(d, s) for d, s in best if s > 1]
     if not best:
         return usm, {}
