@@ -100,7 +100,7 @@ def _convert_layer(doc: Any, index: int, source: str) -> Layer:
     if not isinstance(name, str | int) or isinstance(name, bool):
         raise ctx.fail("name", f"expected text, got {name!r}"[:80], "text")
     op_type = ctx.require("operator_type", sorted(OPERATOR_TYPES))
-    if op_type not in OPERATOR_TYPES:
+    if not isinstance(op_type, str) or op_type not in OPERATOR_TYPES:
         raise ctx.fail(
             "operator_type", f"unsupported operator {op_type!r}"[:80], sorted(OPERATOR_TYPES)
         )

@@ -46,8 +46,12 @@ WORKLOAD_SUFFIXES = (".yaml", ".yml", ".onnx")
 
 
 @cache
+def _build(name: str) -> Workload:
+    return _BUILDERS[name]()
+
+
 def get_workload(name: str) -> Workload:
-    """A built-in workload by zoo name (cached; workloads are immutable)."""
+    """A built-in workload by zoo name or alias (built once; workloads are immutable)."""
     key = ALIASES.get(name, name)
     if key not in _BUILDERS:
         raise InputError(
@@ -55,7 +59,7 @@ def get_workload(name: str) -> Workload:
             field="workload",
             allowed=list(WORKLOAD_NAMES) + ["a path to a .yaml/.yml/.onnx file"],
         )
-    return _BUILDERS[key]()
+    return _build(key)
 
 
 def load_workload(name_or_path: str | Path) -> Workload:
