@@ -203,22 +203,42 @@ def run_zigzag(python: str, jobs: list[dict[str, Any]], workdir: Path) -> list[d
 # CarbonSpot side
 
 
+class _EvalCounter:
+    """Counts candidate mappings costed by the vectorised cost model (one row = one mapping)."""
+
+    def __init__(self) -> None:
+        from carbonspot.models import cost
+
+        self.module = cost
+        self.original = cost.evaluate
+        self.count = 0
+
+    def __enter__(self) -> _EvalCounter:
+        original = self.original
+
+        def counting(prob, dims, *args, **kwargs):
+            self.count += int(len(dims))
+            return original(prob, dims, *args, **kwargs)
+
+        self.module.evaluate = counting
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.module.evaluate = self.original
+
+
 def our_search(acc: Accelerator, layer: Layer) -> dict[str, Any]:
     """Search one layer with an empty cache; time, evaluations and the objective (EDP)."""
     from carbonspot import evaluate as ev
 
-    clear = getattr(ev, "clear_cache", None)
-    if callable(clear):
-        clear()
-    counter = getattr(ev, "evaluation_count", None)
-    before = counter() if callable(counter) else None
-    start = time.perf_counter()
-    res = ev.evaluate_layer(acc, layer, objective="edp", preset=PRESET)
-    seconds = time.perf_counter() - start
-    n_eval = (counter() - before) if callable(counter) else getattr(res, "evaluations", None)
+    ev.clear_cache()
+    with _EvalCounter() as counter:
+        start = time.perf_counter()
+        res = ev.evaluate_layer(layer, acc, objective="edp", preset=PRESET)
+        seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
-        "evaluations": n_eval,
+        "evaluations": counter.count,
         "energy_pj": res.energy_pj,
         "latency_cycles": res.latency_cycles,
         "feasible": res.feasible,

@@ -194,7 +194,7 @@ def evaluate_record(
 
 def _load_mapping(path: str):
     try:
-        from carbonspot.io.mapping import load_mapping
+        from carbonspot.io.mapping_yaml import load_mapping
     except ImportError:
         raise InputError(
             "mapping files are not supported by this build", field="--mapping"

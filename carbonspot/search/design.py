@@ -162,8 +162,10 @@ def breakdown_columns(result: WorkloadResult) -> Row:
     """Flat breakdown columns of a workload result.
 
     Aggregates first (``energy_array_pj``, ``energy_mem_pj``, ``latency_mac_cycles``,
-    ``latency_stall_cycles``, ``area_array_mm2``, ``area_mem_mm2`` — the paper's bar-chart
-    split), then every part (``energy_mem_sram_I_pj`` …).
+    ``latency_stall_cycles`` = every cycle beyond the ideal ones, ``area_array_mm2``,
+    ``area_mem_mm2`` — the paper's bar-chart split), then every part
+    (``energy_mem_sram_I_pj`` …); a part whose name equals an aggregate's gets ``part_`` in
+    front (``latency_part_stall_cycles``).
     """
     row: Row = {}
     energy = result.energy_breakdown_pj or {}
@@ -181,6 +183,7 @@ def breakdown_columns(result: WorkloadResult) -> Row:
     if area:
         row["area_array_mm2"] = sum(v for k, v in area.items() if not _is_mem(k))
         row["area_mem_mm2"] = sum(v for k, v in area.items() if _is_mem(k))
+    aggregates = set(row)
     for name, parts, unit in (
         ("energy", energy, "pj"),
         ("latency", latency, "cycles"),
@@ -189,7 +192,9 @@ def breakdown_columns(result: WorkloadResult) -> Row:
     ):
         for part, value in parts.items():
             key = f"{name}_{column_key(part)}_{unit}"
-            row.setdefault(key, value)
+            if key in aggregates:  # e.g. the "stall" part vs. the stall aggregate
+                key = f"{name}_part_{column_key(part)}_{unit}"
+            row[key] = value
     return row
 
 
