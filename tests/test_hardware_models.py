@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +180,57 @@ def test_weights_on_chip_rule() -> None:
     big = load_accelerator("dimc:dim=32,sram_bytes=32768", workload_weight_bytes=77360)
     assert "W" in small.memories[-2].operands and "W" not in small.memories[-1].operands
     assert "W" not in big.memories[-2].operands and "W" in big.memories[-1].operands
+
+
+def _reference_partial_tree(n: int, p: int, m: float) -> tuple[float, float]:
+    """Scalar transcription of the halving rule of carbonspot-model.md §4.7."""
+    if m >= n:
+        return n * (p + 1) - (p + math.log2(n) + 1), 0.0
+    full = half = 0.0
+    left, base = m, n
+    while left != 0:
+        base /= 2
+        d = int(math.log2(base))
+        if left <= 1 and base == 1:
+            half += p
+            left = 0
+        elif left > base:
+            full += base * (p + 1) - (p + d + 1) + (p + d)
+            left -= base
+        elif left < base:
+            half += p + d
+        else:
+            full += base * (p + 1) - (p + d + 1)
+            half += p + d
+            left = 0
+    return full, half
+
+
+@pytest.mark.parametrize("n", [2, 8, 64, 256])
+def test_partial_tree_matches_scalar_rule(n: int) -> None:
+    m = np.arange(1, n + 1, dtype=float)
+    full, half = imc.partial_tree_fa_counts(n, 16, m)
+    for i, mi in enumerate(m):
+        assert (full[i], half[i]) == _reference_partial_tree(n, 16, mi)
+    # never more adders than the full tree
+    assert np.all(full + half <= imc.adder_tree_fa_count(n, 16) + 1e-9)
+
+
+def test_sram_costs_grow_with_capacity() -> None:
+    size = np.geomspace(32 * 512, 2**30, 40)
+    for preset in ("corrected", "carbonspot2025"):
+        c = memory.sram_cost(size, 512, preset=preset)
+        assert np.all(np.diff(c.r_energy_pj) > 0) and np.all(np.diff(c.access_ns) > 0)
+        assert np.all(np.diff(c.area_mm2) > 0)
+
+
+def test_node_scaling_rule() -> None:
+    # documented first-order rule: area ∝ node², energy ∝ node, time ∝ node
+    a28 = memory.sram_cost(1 << 20, 1024)
+    a14 = memory.sram_cost(1 << 20, 1024, node_nm=14)
+    assert a14.area_mm2 == pytest.approx(a28.area_mm2 / 4)
+    assert a14.r_energy_pj == pytest.approx(a28.r_energy_pj / 2)
+    d28 = load_accelerator("dimc:dim=64")
+    d14 = load_accelerator("dimc:dim=64,node_nm=14")
+    assert imc.tclk_ns(d14.array) == pytest.approx(imc.tclk_ns(d28.array) / 2)
+    assert imc.total_area_mm2(d14.array) == pytest.approx(imc.total_area_mm2(d28.array) / 4)

@@ -124,3 +124,21 @@ def test_cli_export(tmp_path: Path, capsys) -> None:
     out = tmp_path / "x.yaml"
     assert main(["hardware", "export", "aimc:dim=32", "-o", str(out)]) == 0
     assert load_accelerator(str(out)) == load_accelerator("aimc:dim=32")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (_drop_w, "operand W has no memory"),
+        (lambda d: d["memories"][1].update(operands=["X"]), "unknown operand"),
+        (lambda d: d["array"]["dims"].update(D2=48), "not a power of two"),
+        (lambda d: d["memories"][3].update(w_energy_pj=-2), "negative"),
+    ],
+)
+def test_cli_invalid_hardware_one_line(tmp_path: Path, capsys, mutate, needle: str) -> None:
+    path = _bad_yaml(tmp_path, mutate)
+    assert main(["hardware", "show", str(path), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == ""
+    assert len(err.splitlines()) == 1 and needle in err and "(allowed: " in err
