@@ -25,6 +25,7 @@ place-value sum of ``b`` inputs weighted 2^0..2^(b−1) really is ``p + b`` bits
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -198,6 +199,11 @@ def has_accumulator(array: ImcArray, input_bits: int | None = None) -> bool:
 
 def cells_area_mm2(array: ImcArray, preset: str | Preset | None = None) -> float:
     """Cell-array area: SRAM model of WL·BL·gd·P_w bits per macro × macros, or the override."""
+    return _cells_area_mm2(array, get_preset(preset))
+
+
+@lru_cache(maxsize=4096)
+def _cells_area_mm2(array: ImcArray, preset: Preset) -> float:
     if array.cell_group_area_mm2 is not None:
         return array.cell_group_area_mm2 * array.units
     cost = imc_cell_array(
