@@ -316,6 +316,21 @@ def geo_row(rows: Sequence[Row], template: str, params: Mapping[str, object]) ->
     return row
 
 
+def _identity(params: Mapping[str, object], acc) -> Mapping[str, object]:
+    """``params`` plus the template's resolved ``sram_bytes`` and square ``dim`` if not given."""
+    resolved = dict(getattr(acc, "params", ()) or ())
+    extra: dict[str, object] = {}
+    if "sram_bytes" not in params and "sram_bytes" in resolved:
+        extra["sram_bytes"] = resolved["sram_bytes"]
+    if (
+        "dim" not in params
+        and resolved.get("d1") is not None
+        and resolved.get("d1") == resolved.get("d2")
+    ):
+        extra["dim"] = resolved["d1"]
+    return {**params, **extra} if extra else params
+
+
 def evaluate_design(
     template: str,
     params: Mapping[str, object],
@@ -340,6 +355,7 @@ def evaluate_design(
     if carbon_params is None:
         carbon_params = resolve_carbon_params(preset)
     rows: list[Row] = []
+    ident = params
     for workload in workloads:
         period = workload_period_s(workload, period_s)
         try:
@@ -356,9 +372,10 @@ def evaluate_design(
             row["period_s"] = float("nan") if period is None else period
             rows.append(row)
             continue
-        rows.append(result_row(result, template, params, period, carbon_params))
+        ident = _identity(params, acc)
+        rows.append(result_row(result, template, ident, period, carbon_params))
     if geo and len(rows) > 1:
-        rows.append(geo_row(rows, template, params))
+        rows.append(geo_row(rows, template, ident))
     if suite is not None:
         for row in rows:
             row["suite"] = suite
