@@ -6,6 +6,8 @@ from pathlib import Path
 
 import onnx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
 from carbonspot.cli import main
@@ -203,3 +205,38 @@ def test_malformed_onnx_exits_2_with_one_line(
 def test_missing_onnx_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_workload(str(tmp_path / "nope.onnx"))
+
+
+_conv_attrs = st.fixed_dictionaries(
+    {},
+    optional={
+        "strides": st.lists(st.integers(-1, 4), min_size=1, max_size=3),
+        "pads": st.lists(st.integers(-2, 4), min_size=2, max_size=5),
+        "dilations": st.lists(st.integers(0, 3), min_size=1, max_size=3),
+        "group": st.integers(0, 5),
+        "kernel_shape": st.lists(st.integers(0, 6), min_size=1, max_size=3),
+        "auto_pad": st.sampled_from(["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "BAD"]),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    attrs=_conv_attrs,
+    op=st.sampled_from(["Conv", "MaxPool", "AveragePool", "Gemm", "MatMul"]),
+    x_shape=st.lists(st.integers(1, 9), min_size=2, max_size=4),
+    w_shape=st.lists(st.integers(1, 9), min_size=1, max_size=4),
+    n_inputs=st.integers(0, 3),
+)
+def test_random_node_attributes_only_raise_input_error(attrs, op, x_shape, w_shape, n_inputs):
+    names = ["x", "w", "b"][:n_inputs]
+    node = helper.make_node(op, names, ["y"], name="fuzz", **attrs)
+    inits = [_init("w", w_shape)] if "w" in names else []
+    inits += [_init("b", [w_shape[0]])] if "b" in names else []
+    model = _model([node], [_vi("x", x_shape)], [_vi("y", None)], inits)
+    try:
+        w = workload_from_onnx_model(model, "fuzz.onnx")
+    except InputError as exc:
+        assert exc.source == "fuzz.onnx"
+        return
+    assert all(layer.macs >= 1 for layer in w.layers)

@@ -331,6 +331,22 @@ def _costless_layer(g: _Graph, node: Any, name: str, precision: Precision) -> La
     )
 
 
+def _convert_node(g: _Graph, node: Any, name: str, precision: Precision) -> Layer | None:
+    """The layer of one non-constant node, or None when the op is not supported."""
+    op = node.op_type
+    if op in CONV_OPS:
+        return _conv_layer(g, node, name, precision)
+    if op == "Gemm":
+        return _gemm_layer(g, node, name, precision)
+    if op in MATMUL_OPS:
+        return _matmul_layer(g, node, name, precision)
+    if op in POOL_OPS or op in GLOBAL_POOL_OPS:
+        return _pool_layer(g, node, name, precision)
+    if op in COSTLESS_OPS:
+        return _costless_layer(g, node, name, precision)
+    return None
+
+
 def workload_from_onnx_model(
     model: Any,
     source: str,
@@ -370,18 +386,17 @@ def workload_from_onnx_model(
         if op in CONSTANT_OPS or (inputs and all(t in g.constants for t in inputs)):
             g.constants.update(node.output)  # folded into the constants it produces
             continue
-        if op in CONV_OPS:
-            layer = _conv_layer(g, node, name, precision)
-        elif op == "Gemm":
-            layer = _gemm_layer(g, node, name, precision)
-        elif op in MATMUL_OPS:
-            layer = _matmul_layer(g, node, name, precision)
-        elif op in POOL_OPS or op in GLOBAL_POOL_OPS:
-            layer = _pool_layer(g, node, name, precision)
-        elif op in COSTLESS_OPS:
-            layer = _costless_layer(g, node, name, precision)
-        else:
-            layer = None
+        try:
+            layer = _convert_node(g, node, name, precision)
+        except InputError:
+            raise
+        except (IndexError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
+            raise InputError(
+                f"cannot interpret the node ({type(exc).__name__}: {exc})".splitlines()[0],
+                source=source,
+                field=f"node {name!r} ({op})",
+                allowed="inputs and attributes as the ONNX operator definition requires",
+            ) from None
         if layer is None:
             unsupported[op] += 1
         else:
