@@ -62,3 +62,15 @@ def test_layer_rejects_bad_loops() -> None:
     with pytest.raises(ValueError):
         Layer("x", "Conv", {"K": 0})
     assert set(Layer("x", "Conv", {}).loops) == set(LOOP_DIMS)
+
+
+def test_unique_layers_and_fps() -> None:
+    from carbonspot.zoo import get_workload
+
+    bert = get_workload("mobilebert")
+    unique = bert.unique_layers()
+    assert len(unique) < 12 < len(bert.compute_layers)
+    assert sum(layer.macs * n for layer, n in unique) == bert.total_macs
+    assert sum(n for _, n in unique) == len(bert.compute_layers)
+    assert bert.fps == pytest.approx(25.0)
+    assert Workload("w", ()).fps is None

@@ -192,6 +192,23 @@ class Workload:
         return 2 * self.total_macs
 
     @property
+    def fps(self) -> float | None:
+        """Required frame rate (1 / ``period_s``), ``None`` when unknown."""
+        return None if not self.period_s else 1.0 / self.period_s
+
+    def unique_layers(self) -> tuple[tuple[Layer, int], ...]:
+        """Distinct costed layer shapes (by ``Layer.key``) with how often each occurs.
+
+        In order of first appearance; costing each once and weighting by the count gives
+        the workload total (e.g. MobileBERT's 410 costed layers have 7 distinct shapes).
+        """
+        counts: dict[tuple, list] = {}
+        for layer in self.compute_layers:
+            entry = counts.setdefault(layer.key, [layer, 0])
+            entry[1] += 1
+        return tuple((layer, n) for layer, n in counts.values())
+
+    @property
     def weight_bytes(self) -> int:
         """Bytes of constant weights over all costed layers."""
         bits = sum(
