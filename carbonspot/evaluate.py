@@ -59,7 +59,9 @@ def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
 
 def _check(objective: str, preset: str | Preset | None) -> Preset:
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES)
+        raise InputError(
+            f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES
+        )
     return get_preset(preset)
 
 
@@ -185,14 +187,16 @@ def evaluate_layer(
     if n_levels is None:
         n_levels = memory_tops(acc, [layer])[0]
     spatial = _spatial_for(layer, mapping)
-    key = (layer.key, acc, objective, p.name, tuple(sorted(n_levels.items())), spatial)
+    hint = default_hint(acc)
+    if mapping is not None and hasattr(mapping, "hint_for"):
+        hint = mapping.hint_for(layer) or hint
+    hint_key = tuple((k, tuple(v)) for k, v in hint.items()) if hint else None
+    key = (layer.key, acc, objective, p.name, tuple(sorted(n_levels.items())), spatial, hint_key)
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return _renamed(hit, layer)
-    choice = best_mapping(
-        layer, acc, p, objective, n_levels=n_levels, hint=default_hint(acc), spatial=spatial
-    )
+    choice = best_mapping(layer, acc, p, objective, n_levels=n_levels, hint=hint, spatial=spatial)
     if choice is None:
         res = _infeasible(layer, _fit_reason(layer, acc, n_levels))
     else:
@@ -237,7 +241,7 @@ def evaluate_workload(
     tops = memory_tops(acc, layers) if layers else []
     results = [
         evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t)
-        for lay, t in zip(layers, tops)
+        for lay, t in zip(layers, tops, strict=False)
     ]
     area, area_bd = cost_hw.accelerator_area_mm2(acc, p)
     tclk, tclk_bd = cost_hw.accelerator_tclk_ns(acc, p)

@@ -142,9 +142,7 @@ def _operand_info(
         entries.append(here)
     entries.append([oa for oa in frac if oa not in consumed])
     ef = [np.prod([_vec(frac[oa]) for oa in e], axis=0) if e else np.ones(NDIM) for e in entries]
-    ei = [
-        np.prod([_vec(integer[oa]) for oa in e], axis=0) if e else np.ones(NDIM) for e in entries
-    ]
+    ei = [np.prod([_vec(integer[oa]) for oa in e], axis=0) if e else np.ones(NDIM) for e in entries]
 
     def below(ents: list[np.ndarray]) -> np.ndarray:
         out = [np.ones(NDIM)]
@@ -155,11 +153,11 @@ def _operand_info(
     bf, bi = below(ef), below(ei)
 
     def counts(bl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        total = bl[-1]
-        uc = np.array([np.round(np.prod(total) / np.prod(bl[a])) for a in range(n + 1)])
-        t_all = tile_elements(layer, op, total)
-        uniq = np.array([t_all / tile_elements(layer, op, bl[a]) for a in range(n + 2)])
-        boost = np.array([np.round(uniq[a] / uniq[a + 1]) for a in range(n + 1)])
+        prods = np.prod(bl, axis=1)
+        uc = np.round(prods[-1] / prods[: n + 1])
+        tiles = tile_elements(layer, op, bl)
+        uniq = tiles[-1] / tiles
+        boost = np.round(uniq[: n + 1] / uniq[1 : n + 2])
         return uc, boost
 
     uc_f, bo_f = counts(bf)
@@ -306,6 +304,19 @@ class Costs:
     mem_breakdown: dict[tuple[str, str], np.ndarray] | None = None
     accesses: dict[tuple[str, str, str], np.ndarray] | None = None
 
+    def pick(self, i: int) -> Costs:
+        """The costs of candidate ``i`` alone (arrays of length 1)."""
+        sl = slice(i, i + 1)
+
+        def sub(d):
+            return None if d is None else {k: v[sl] for k, v in d.items()}
+
+        return Costs(
+            self.energy_pj[sl], self.mem_energy_pj[sl], self.latency_total0[sl],
+            self.latency_total2[sl], self.ideal_temporal[sl], self.stall[sl], self.onload[sl],
+            self.offload[sl], sub(self.mem_breakdown), sub(self.accesses),
+        )  # fmt: skip
+
 
 def _port(mem: MemoryLevel, op: str, direction: str, scale: float = 1.0, min_scale: float = 1.0):
     p = mem.port_for(op, direction)
@@ -349,10 +360,7 @@ def _union_count(P: np.ndarray, W: np.ndarray, PC: np.ndarray) -> np.ndarray:
         r = x - q * p
         rw = np.minimum(r, w)
         part = rw + cov(i - 1, r) - cov(i - 1, rw)
-        if np.any(q > 0):
-            blk = w + cov(i - 1, p) - cov(i - 1, np.minimum(w, p))
-        else:
-            blk = 0.0
+        blk = w + cov(i - 1, p) - cov(i - 1, np.minimum(w, p)) if np.any(q > 0) else 0.0
         return q * blk + part
 
     if K <= 5:
@@ -529,7 +537,7 @@ def evaluate(
         records[(op, m, direction)] = (real, pc, a_i, p, pdur, bw_max, key)
 
     ss_comb = np.zeros(C)
-    for key, lst in port_acts.items():
+    for lst in port_acts.values():
         pdur = np.stack([x[3] for x in lst], axis=1)
         w = np.stack([x[4] for x in lst], axis=1)
         real = np.stack([x[5] for x in lst], axis=1)
@@ -590,7 +598,7 @@ def _double_buffer(prob: Problem, per: dict) -> dict[str, np.ndarray]:
         for m, idx in enumerate(prob.ops[op].mem_index):
             by_mem.setdefault(idx, []).append((op, m))
     shared = {}
-    for idx, lst in by_mem.items():
+    for lst in by_mem.values():
         tot = sum(eff[k] for k in lst)
         for k in lst:
             shared[k] = tot.copy()
@@ -629,18 +637,18 @@ def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarra
     C = comp.shape[0]
     rec_val: dict[tuple[str, int, str], np.ndarray] = {}
     shared_port: dict[tuple[str, int, str], bool] = {}
-    for key, lst in port_acts.items():
+    for lst in port_acts.values():
         ops_on_port = {x[0] for x in lst}
         two_inputs = "I" in ops_on_port and "W" in ops_on_port
         entries = [x for x in lst if not (x[0] == "O" and x[2] in ("tl", "fh"))]
         req = np.zeros(C)
         bw_max = entries[0][7] if entries else 1.0
-        for op, m, direction, pdur, w, real, pc, bw in entries:
+        for op, m, direction, *_ in entries:
             real_, pc_, a_i, p, pdur_, _, _ = records[(op, m, direction)]
             avg = np.floor(a_i * p / pdur_)
             req = req + np.where(pc_ > 1, np.ceil(avg / prob.cycles_per_op), 0)
         surplus = np.maximum(0, (bw_max - req) / bw_max * comp)
-        for op, m, direction, pdur, w, real, pc, bw in entries:
+        for op, m, direction, _pdur, _w, _real, _pc, bw in entries:
             real_, pc_, *_ = records[(op, m, direction)]
             d = per[op]
             mn = np.ceil(d["data_i"][:, 1] * d["pbits"][:, 1] / bw - 1e-9)
@@ -670,7 +678,9 @@ def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarra
         buckets[op] = (sh, half, ind)
     s1, h1, i1 = buckets["I"]
     s2, h2, i2 = buckets["W"]
-    onload = np.minimum(s1 + np.maximum(s2 + h2 + i2, h1 + i1), s2 + np.maximum(s1 + h1 + i1, h2 + i2))
+    onload = np.minimum(
+        s1 + np.maximum(s2 + h2 + i2, h1 + i1), s2 + np.maximum(s1 + h1 + i1, h2 + i2)
+    )
     offload = np.zeros(C)
     n = prob.ops["O"].n
     for m in range(n - 1):

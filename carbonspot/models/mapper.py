@@ -64,7 +64,31 @@ def _inner_memories(acc: Accelerator) -> dict[str, object]:
 def spatial_candidates(
     layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
 ) -> list[tuple[SpatialMapping, dict[str, float]]]:
-    """Spatial mappings to try, each with the memory-size scaling it needs (diagonal)."""
+    """Spatial mappings to try, each with the memory-size scaling it needs (diagonal).
+
+    Only the array and the innermost memories matter, so results are cached on those.
+    """
+    inner = _inner_memories(acc)
+    key = (
+        layer.key,
+        acc.array,
+        tuple((op, m.name, m.r_bw_bits, m.w_bw_bits, m.served_dims) for op, m in inner.items()),
+        tuple((k, tuple(v)) for k, v in hint.items()) if hint else None,
+        preset,
+    )
+    hit = _SPATIAL_CACHE.get(key)
+    if hit is None:
+        hit = _spatial_candidates(layer, acc, hint, preset)
+        if len(_SPATIAL_CACHE) > 50000:
+            _SPATIAL_CACHE.clear()
+        _SPATIAL_CACHE[key] = hit
+    return hit
+
+
+_SPATIAL_CACHE: dict[tuple, list] = {}
+
+
+def _spatial_candidates(layer, acc, hint, preset):
     dims = acc.array.dims
     loop_order = [d for d in ZZ_ORDER if d in layer.loops]
     hint = dict(hint or {})
@@ -111,7 +135,7 @@ def spatial_candidates(
     out = []
     seen = set()
     for combo in itertools.product(*per_oa):
-        usm = {oa: list(c) for (oa, _), c in zip(dims, combo) if c is not None}
+        usm = {oa: list(c) for (oa, _), c in zip(dims, combo, strict=False) if c is not None}
         usm, scale = _add_diagonal(layer, acc, usm, hint, preset)
         if preset.imc_diagonal_single_bl_dropped and acc.is_imc and scale:
             bl = usm.get(acc.array.bl_dim, [])
@@ -337,11 +361,11 @@ def search_temporal(prob: cm.Problem, objective: str):
         return None
     dims, sizes = dims[valid], sizes[valid]
     cuts = {op: c[valid] for op, c in cuts.items()}
-    costs = cm.evaluate(prob, dims, sizes, cuts)
+    costs = cm.evaluate(prob, dims, sizes, cuts, detail=True)
     obj = objective_value(costs, objective)
     i = int(np.argmin(obj))
     one = {op: c[i : i + 1] for op, c in cuts.items()}
-    return float(obj[i]), dims[i : i + 1], sizes[i : i + 1], one, int(valid.sum())
+    return float(obj[i]), dims[i : i + 1], sizes[i : i + 1], one, int(valid.sum()), costs.pick(i)
 
 
 def best_mapping(
@@ -354,10 +378,7 @@ def best_mapping(
     spatial: SpatialMapping | None = None,
 ) -> Choice | None:
     """Search spatial candidates × temporal orderings; None if nothing fits."""
-    if spatial is not None:
-        cands = [(spatial, {})]
-    else:
-        cands = spatial_candidates(layer, acc, hint, preset)
+    cands = [(spatial, {})] if spatial is not None else spatial_candidates(layer, acc, hint, preset)
     best = None
     for sm, scale in cands:
         frac, integer = sm.converted(layer, acc.dim_sizes)
@@ -369,17 +390,16 @@ def best_mapping(
             best = (res, sm, scale, prob)
     if best is None:
         return None
-    (obj, dims, sizes, cuts, n), sm, scale, prob = best
-    costs = cm.evaluate(prob, dims, sizes, cuts, detail=True)
+    (obj, dims, sizes, cuts, n, costs), sm, scale, prob = best
     return Choice(sm, scale, prob, dims, sizes, cuts, costs, n)
 
 
 def temporal_mapping_of(choice: Choice) -> TemporalMapping:
     """The chosen loop nest as a TemporalMapping (memory names per operand level)."""
     inv = {v: k for k, v in DIM_INDEX.items()}
-    loops = tuple((inv[int(d)], int(s)) for d, s in zip(choice.dims[0], choice.sizes[0]))
-    levels = tuple(
-        (op, tuple(m.name for m in choice.problem.ops[op].levels)) for op in cm.OP_ORDER
+    loops = tuple(
+        (inv[int(d)], int(s)) for d, s in zip(choice.dims[0], choice.sizes[0], strict=False)
     )
+    levels = tuple((op, tuple(m.name for m in choice.problem.ops[op].levels)) for op in cm.OP_ORDER)
     cuts = tuple((op, tuple(int(x) for x in choice.cuts[op][0])) for op in cm.OP_ORDER)
     return TemporalMapping(loops, levels, cuts)

@@ -115,7 +115,7 @@ class TemporalMapping:
     def level_of_loop(self, op: str, i: int) -> str:
         """Memory name that holds loop ``i`` for operand ``op``."""
         names = dict(self.levels)[op]
-        for name, end in zip(names, dict(self.cuts)[op]):
+        for name, end in zip(names, dict(self.cuts)[op], strict=False):
             if i < end:
                 return name
         return names[-1]
