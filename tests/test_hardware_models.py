@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbonspot.errors import InputError
 from carbonspot.io.accelerator import load_accelerator
@@ -234,3 +236,35 @@ def test_node_scaling_rule() -> None:
     d14 = load_accelerator("dimc:dim=64,node_nm=14")
     assert imc.tclk_ns(d14.array) == pytest.approx(imc.tclk_ns(d28.array) / 2)
     assert imc.total_area_mm2(d14.array) == pytest.approx(imc.total_area_mm2(d28.array) / 4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(["pdigital_os", "pdigital_ws", "aimc", "dimc"]),
+    log_d1=st.integers(0, 10),
+    log_d2=st.integers(0, 10),
+    macros=st.integers(0, 8),
+    log_sram=st.integers(8, 26),
+    log_bits=st.integers(0, 4),
+    log_b=st.integers(0, 3),
+    preset=st.sampled_from(["corrected", "carbonspot2025"]),
+)
+def test_any_template_input_is_costed_or_rejected(
+    name, log_d1, log_d2, macros, log_sram, log_bits, log_b, preset
+) -> None:
+    # every parameter combination either builds a finite, positive design or is an InputError
+    spec = f"{name}:d1={2**log_d1},d2={2**log_d2},macros={macros},sram_bytes={2**log_sram}"
+    spec += f",input_bits={2**log_bits}"
+    if name in ("aimc", "dimc"):
+        spec += f",input_bits_per_cycle={2**log_b}"
+    try:
+        acc = load_accelerator(spec, preset)
+    except InputError as exc:
+        assert exc.field and exc.allowed
+        return
+    area, bd = cost_hw.accelerator_area_mm2(acc, preset)
+    tclk, _ = cost_hw.accelerator_tclk_ns(acc, preset)
+    peak = cost_hw.peak_metrics(acc, preset)
+    assert 0 < area < 1e7 and 0 < tclk < 1e4
+    assert all(v >= 0 for v in bd.values())
+    assert all(math.isfinite(v) and v > 0 for v in peak.values())
