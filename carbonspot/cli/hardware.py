@@ -49,10 +49,13 @@ def run_show(args: argparse.Namespace) -> int:
     from carbonspot.io.accelerator import load_accelerator
     from carbonspot.models.cost_hw import describe
 
-    infos = [
-        describe(load_accelerator(s, args.preset, args.workload_weight_bytes), args.preset)
-        for s in args.specs
-    ]
+    infos = []
+    for spec in args.specs:
+        info = describe(
+            load_accelerator(spec, args.preset, args.workload_weight_bytes), args.preset
+        )
+        info["spec"] = spec  # label results by what the user typed (a template spec or a path)
+        infos.append(info)
     if args.format == "json":
         print_json(infos[0] if len(infos) == 1 else infos)
         return 0
