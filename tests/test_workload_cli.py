@@ -79,3 +79,14 @@ def test_yaml_export_round_trip(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     path = tmp_path / "mnv1.yaml"
     path.write_text(capsys.readouterr().out)
     assert _show_json(str(path), capsys)["total_macs"] == 7_489_664
+
+
+def test_long_onnx_names_are_shortened_in_tables_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    onnx_path = Path(__file__).resolve().parent / "data" / "onnx" / "ds_cnn.onnx"
+    assert main(["workload", "show", str(onnx_path)]) == 0
+    table = capsys.readouterr().out
+    assert all(len(line.split("  ")[0]) <= 40 for line in table.splitlines()[2:12])
+    doc = _show_json(str(onnx_path), capsys)
+    assert max(len(layer["name"]) for layer in doc["layers"]) > 100

@@ -85,8 +85,19 @@ def workload_record(workload: Workload) -> dict[str, Any]:
     }
 
 
+NAME_WIDTH = 40  # ONNX node names from converters can run to hundreds of characters
+
+
+def _short(name: str, width: int = NAME_WIDTH) -> str:
+    """``name`` cut in the middle to ``width`` characters (the JSON keeps the full name)."""
+    if len(name) <= width:
+        return name
+    head = (width - 3) // 2
+    return name[:head] + "..." + name[-(width - 3 - head) :]
+
+
 def _table_row(layer: Layer) -> dict[str, Any]:
-    row: dict[str, Any] = {"layer": layer.name, "op": layer.operator}
+    row: dict[str, Any] = {"layer": _short(layer.name), "op": layer.operator}
     if layer.operator == "Conv" and layer.loops["G"] > 1 and layer.loops["K"] == 1:
         row["op"] = "Conv(dw)"
     if layer.operator == "MatMul" and "W" not in layer.constant_operands:
