@@ -15,6 +15,7 @@ objective. Nothing here raises for an infeasible design or layer: such rows carr
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -124,6 +125,17 @@ def resolve_carbon_params(
     from carbonspot.io.carbon_params import get_carbon_params
 
     return get_carbon_params(preset, dict(overrides or {}), source=source)
+
+
+def with_dram_gb(carbon_params, dram_gb: object):
+    """Carbon parameters charging ``dram_gb`` GB of DRAM (a design's own DRAM capacity)."""
+    try:
+        value = float(dram_gb)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return carbon_params  # the template reports the bad value itself
+    if value == getattr(carbon_params, "dram_gb", None):
+        return carbon_params
+    return dataclasses.replace(carbon_params, dram_gb=value)
 
 
 def _carbon_columns(result: WorkloadResult, period_s: float | None, carbon_params) -> Row:
@@ -341,6 +353,7 @@ def evaluate_design(
     suite: str | None = None,
     period_s: float | Mapping[str, float] | None = None,
     geo: bool = True,
+    carbon_dram_from_design: bool = True,
 ) -> list[Row]:
     """Evaluate one design on every workload: one flat row per workload, then a ``geo`` row.
 
@@ -349,11 +362,17 @@ def evaluate_design(
     ``suite`` is written in a ``suite`` column when given. ``geo=False`` (or a single
     workload) leaves the ``geo`` row out. A template rejection or an unmappable layer gives
     rows with ``feasible=False`` and the ``reason``; nothing is raised for those.
+
+    A design that sets ``dram_gb`` also gets that DRAM capacity charged in carbon (the DRAM
+    it is built with) unless ``carbon_dram_from_design`` is False (the caller's carbon
+    parameters set the capacity explicitly).
     """
     if objective not in OBJECTIVES:
         raise InputError(f"unknown objective {objective!r}", field="objective", allowed=OBJECTIVES)
     if carbon_params is None:
         carbon_params = resolve_carbon_params(preset)
+    if carbon_dram_from_design and "dram_gb" in params:
+        carbon_params = with_dram_gb(carbon_params, params["dram_gb"])
     rows: list[Row] = []
     ident = params
     for workload in workloads:

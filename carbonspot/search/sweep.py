@@ -128,6 +128,7 @@ def _run_design(design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
         carbon_params=s["carbon_params"],
         suite=s["suite"],
         period_s=s["period_s"],
+        carbon_dram_from_design=s["carbon_dram_from_design"],
     )
 
 
@@ -184,6 +185,8 @@ def run_sweep(
         "carbon_params": carbon_params,
         "suite": spec.suite,
         "period_s": spec.period_override,
+        # an explicit carbon DRAM capacity in the file wins over a design's dram_gb
+        "carbon_dram_from_design": not {"dram_gb", "dram_mb"} & {k for k, _ in spec.carbon},
     }
     jobs = min(jobs or default_jobs(), max(1, len(valid)))
     if on_start:
