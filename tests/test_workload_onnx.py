@@ -22,6 +22,8 @@ ZOO_OF_FILE = {
     "mobilenet_v1.onnx": "mobilenet_v1",
     "resnet8.onnx": "resnet8",
     "resnet18.onnx": "resnet18",
+    "mobilenetv2.onnx": "mobilenet_v2_imagenet",
+    "alexnet.onnx": "alexnet",
 }
 
 
@@ -41,7 +43,7 @@ def test_onnx_file_matches_builtin_definition(filename: str) -> None:
     assert _compared(imported) == _compared(builtin)
     assert imported.total_macs == builtin.total_macs
     assert imported.weight_bytes == builtin.weight_bytes
-    assert imported.unsupported == ()
+    assert imported.unsupported == builtin.unsupported
 
 
 def _json_rows(doc: dict) -> list[dict]:
@@ -64,6 +66,10 @@ def test_cli_show_onnx_gives_the_builtin_layers(capsys: pytest.CaptureFixture[st
         rows = _json_rows
         assert rows(from_file) == rows(from_zoo), filename
         assert from_file["total_macs"] == from_zoo["total_macs"]
+
+
+def test_every_shared_model_file_has_a_builtin_twin() -> None:
+    assert sorted(p.name for p in ONNX_DIR.glob("*.onnx")) == sorted(ZOO_OF_FILE)
 
 
 def test_every_onnx_node_is_accounted_for() -> None:

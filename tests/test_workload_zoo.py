@@ -21,6 +21,8 @@ TOTAL_MACS = {
     "mobilenet_v1": 7_489_664,
     "resnet8": 12_501_632,
     "resnet18": 1_814_073_344,
+    "mobilenet_v2_imagenet": 300_774_272,  # carbonspot-model.md §11
+    "alexnet": 654_560_384,  # same
 }
 # Paper op counts per inference (carbonspot-model.md §3.1 ``ops_workloads``).
 PAPER_OPS = {
@@ -40,7 +42,7 @@ PAPER_WEIGHT_BYTES = {
     "mobilenet_edgetpu": 4_052_832,
     "ssd_mobilenet_v2": 16_795_712,
 }
-FPS = {"ae": 1, "ds_cnn": 10, "mobilenet_v1": 0.75, "resnet8": 25, "resnet18": 25}
+FPS = {"ae": 1, "ds_cnn": 10, "mobilenet_v1": 0.75, "resnet8": 25, "resnet18": 25, "alexnet": 25}
 
 
 @pytest.mark.parametrize("name", sorted(TOTAL_MACS))

@@ -21,6 +21,8 @@ _BUILDERS: dict[str, Callable[[], Workload]] = {
     "mobilenet_v1": tiny.mobilenet_v1,
     "resnet8": tiny.resnet8,
     "resnet18": tiny.resnet18,
+    "mobilenet_v2_imagenet": tiny.mobilenet_v2_imagenet,
+    "alexnet": tiny.alexnet,
     "mobilenet_edgetpu": mobile.mobilenet_edgetpu,
     "ssd_mobilenet_v2": mobile.ssd_mobilenet_v2,
     "deeplabv3": mobile.deeplabv3,
@@ -29,11 +31,12 @@ _BUILDERS: dict[str, Callable[[], Workload]] = {
 
 WORKLOAD_NAMES: tuple[str, ...] = tuple(_BUILDERS)
 
-# Benchmark suites (carbonspot-model.md §3.1); "imagenet" holds the extra ResNet-18.
+# Benchmark suites (carbonspot-model.md §3.1); "imagenet" holds the extra networks of the
+# original's ONNX inputs (ResNet-18, MobileNetV2, AlexNet).
 SUITES: dict[str, tuple[str, ...]] = {
     "tiny": ("ae", "ds_cnn", "mobilenet_v1", "resnet8"),
     "mobile": ("mobilenet_edgetpu", "ssd_mobilenet_v2", "deeplabv3", "mobilebert"),
-    "imagenet": ("resnet18",),
+    "imagenet": ("resnet18", "mobilenet_v2_imagenet", "alexnet"),
 }
 
 # Names the original CarbonSpot used for the same networks.

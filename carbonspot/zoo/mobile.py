@@ -48,14 +48,18 @@ def _inverted_residual(
     dilation: int = 1,
     residual: bool = True,
     taps: dict[str, tuple[int, int, int]] | None = None,
+    padding: str | int = "same",
 ) -> None:
-    """Expand 1x1 (skipped when expansion == 1), depthwise kxk, project 1x1, optional add."""
+    """Expand 1x1 (skipped when expansion == 1), depthwise kxk, project 1x1, optional add.
+
+    ``padding`` of the depthwise conv: ``"same"`` (TensorFlow) or an int (PyTorch, symmetric).
+    """
     c_in, _, _ = b.shape
     if expansion != 1:
         b.pw(f"{name}.expand", c_in * expansion)
         if taps is not None:
             taps[f"{name}.expansion_output"] = b.shape
-    b.dw(f"{name}.depthwise", kernel, stride, dilation=dilation)
+    b.dw(f"{name}.depthwise", kernel, stride, padding=padding, dilation=dilation)
     if taps is not None:
         taps[f"{name}.depthwise_output"] = b.shape
     b.pw(f"{name}.project", out_channels)
@@ -79,13 +83,14 @@ def _mobilenet_v2_features(
     b: NetBuilder,
     output_stride: int | None = None,
     taps: dict[str, tuple[int, int, int]] | None = None,
+    padding: str | int = "same",
 ) -> None:
     """MobileNetV2 up to the 320-channel stage (TF-slim ``V2_DEF`` layers 1-18).
 
     With ``output_stride`` the strides beyond it become 1 and the depthwise convs dilate
     instead (TF-slim ``mobilenet_base``), as DeepLab uses it.
     """
-    b.conv("layer_1", 32, 3, 2)
+    b.conv("layer_1", 32, 3, 2, padding=padding)
     current_stride, rate, index = 2, 1, 2
     for expansion, channels, repeats, stride in MOBILENET_V2_STAGES:
         for i in range(repeats):
@@ -95,7 +100,14 @@ def _mobilenet_v2_features(
             else:
                 layer_rate, current_stride = 1, current_stride * s
             _inverted_residual(
-                b, f"layer_{index}", expansion, channels, s, dilation=layer_rate, taps=taps
+                b,
+                f"layer_{index}",
+                expansion,
+                channels,
+                s,
+                dilation=layer_rate,
+                taps=taps,
+                padding=padding,
             )
             if taps is not None:
                 taps[f"layer_{index}"] = b.shape

@@ -1,4 +1,4 @@
-"""MLPerf-Tiny v0.5 reference networks and ResNet-18, written layer by layer.
+"""MLPerf-Tiny v0.5 reference networks and the ImageNet extras, written layer by layer.
 
 Each definition reproduces the compute layers (and pooling/residual-add layers) of the
 ONNX files the original CarbonSpot shipped (``tests/data/onnx/``), in graph order, with
@@ -6,10 +6,12 @@ TensorFlow SAME padding where the TFLite model had it. ``tests/test_workload_onn
 checks them layer by layer against those files.
 
 Frame rates: carbonspot-model.md §3.1 ``periods`` (ae 1, ds_cnn 10, mobilenet 0.75,
-resnet8 25 FPS; resnet18 borrows 25 FPS).
+resnet8 25 FPS; resnet18 borrows 25 FPS, and so do the other ImageNet networks).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from carbonspot.models.workload import Workload
 from carbonspot.zoo._builder import NetBuilder
@@ -108,3 +110,45 @@ def resnet18() -> Workload:
     return b.workload(
         "resnet18", "imagenet", 25.0, "ResNet-18 (He et al. 2016), torchvision layout"
     )
+
+
+def mobilenet_v2_imagenet() -> Workload:
+    """MobileNetV2 classifier (torchvision layout, symmetric padding), 224x224, 1000 classes.
+
+    Not the original's ``mobilenet_v2`` key, which meant SSD-MobileNetV2 (see mobile.py).
+    """
+    from carbonspot.zoo.mobile import _mobilenet_v2_features
+
+    b = NetBuilder((3, 224, 224))
+    _mobilenet_v2_features(b, padding=1)
+    b.pw("layer_19", 1280)
+    b.pool("avgpool")  # global average pool
+    b.gemm("classifier", 1000)
+    return b.workload(
+        "mobilenet_v2_imagenet",
+        "imagenet",
+        25.0,
+        "MobileNetV2 (Sandler et al. 2018), torchvision layout",
+    )
+
+
+def alexnet() -> Workload:
+    """AlexNet (BVLC/ONNX-model-zoo layout: grouped conv2/4/5), 224x224, 1000 classes.
+
+    Its two LRN layers are not loop nests; they are recorded as unsupported, as the ONNX
+    importer does.
+    """
+    b = NetBuilder((3, 224, 224))
+    b.conv("conv1", 96, kernel=11, stride=4, padding=0)
+    b.pool("pool1", kernel=3, stride=2)
+    b.conv("conv2", 256, kernel=5, groups=2, padding=2)
+    b.pool("pool2", kernel=3, stride=2)
+    b.conv("conv3", 384, kernel=3, padding=1)
+    b.conv("conv4", 384, kernel=3, groups=2, padding=1)
+    b.conv("conv5", 256, kernel=3, groups=2, padding=1)
+    b.pool("pool5", kernel=3, stride=2, padding=(0, 0, 1, 1))
+    b.gemm("fc6", 4096)
+    b.gemm("fc7", 4096)
+    b.gemm("fc8", 1000)
+    w = b.workload("alexnet", "imagenet", 25.0, "AlexNet (Krizhevsky et al. 2012), BVLC layout")
+    return replace(w, unsupported=("LRN x2",))
