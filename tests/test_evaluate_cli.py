@@ -101,3 +101,19 @@ def test_bad_input_one_line_exit_2(capsys, argv):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_mapping_file_fixes_spatial_unrolling(tmp_path, capsys, record):
+    mapping = tmp_path / "map.yaml"  # ZigZag v3 mapping YAML (zigzag-model.md §2.3)
+    mapping.write_text(
+        "- name: default\n"
+        "  spatial_mapping: {D1: ['K, 16'], D2: ['C, 32']}\n"
+        "  memory_operand_links: {O: O, W: I2, I: I1}\n"
+    )
+    rec = _json(capsys, "--mapping", str(mapping))
+    dense_1 = next(x for x in rec["layers"] if x["layer"] == "dense_1")  # K=128, C=128
+    assert dense_1["spatial_mapping"] == {"D1": [["K", 16.0]], "D2": [["C", 32.0]]}
+    # a fixed mapping can only be as good as the searched one (EDP, layer by layer)
+    for fixed, free in zip(rec["layers"], record["layers"], strict=True):
+        edp_fixed = fixed["energy_pj"] * fixed["latency_cycles"]
+        assert edp_fixed >= free["energy_pj"] * free["latency_cycles"] * (1 - 1e-9)
