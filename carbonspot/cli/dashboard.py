@@ -1,0 +1,85 @@
+"""``carbonspot dashboard``: optuna-dashboard on a study's storage (loopback by default).
+
+The dashboard only reads the storage while studies run (journal files are appended under a
+file lock; PostgreSQL serves concurrent readers), so it can be left open on a running study.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from carbonspot.errors import InputError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``dashboard`` sub-command."""
+    parser = subparsers.add_parser(
+        "dashboard",
+        help="serve optuna-dashboard for a study storage",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "study",
+        nargs="?",
+        help="study file or study name (its embedded journal); or give --storage",
+    )
+    parser.add_argument("--storage", metavar="URL", help="storage URL or .journal file")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.set_defaults(func=run)
+
+
+def _storage_url(args: argparse.Namespace) -> str:
+    from carbonspot.search import storage as st
+
+    if args.storage:
+        if st.is_journal(args.storage) and not st.journal_path(args.storage).exists():
+            raise InputError(f"no journal file {args.storage}", field="--storage")
+        return args.storage
+    if args.study:
+        path = Path(args.study)
+        if path.suffix in (".yaml", ".yml") and path.exists():
+            from carbonspot.io.study_file import load_study_file
+
+            journal = load_study_file(path).default_storage_path()
+        else:
+            journal = Path.cwd() / "studies" / "runs" / f"{args.study}.journal"
+        if not journal.exists():
+            raise InputError(f"no study storage {journal} (run the study first)", field="study")
+        return str(journal)
+    runs = sorted((Path.cwd() / "studies" / "runs").glob("*.journal"))
+    if len(runs) == 1:
+        return str(runs[0])
+    raise InputError(
+        "give --storage URL or a study"
+        + (f" ({len(runs)} journals in studies/runs/)" if runs else ""),
+        field="--storage",
+        allowed=[p.stem for p in runs] or None,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start optuna-dashboard's ``run_server`` (blocks until interrupted)."""
+    from optuna_dashboard import run_server
+
+    from carbonspot.search import storage as st
+
+    if not 0 < args.port < 65536:
+        raise InputError("must be a port number 1-65535", field="--port")
+    url = _storage_url(args)
+    storage = st.open_storage(url, retry_stale=False)
+    print(
+        f"optuna-dashboard on http://{args.host}:{args.port}/ (storage {url}); Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        run_server(storage, host=args.host, port=args.port)
+    except OSError as exc:
+        raise InputError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror})", field="--port"
+        ) from None
+    return 0
