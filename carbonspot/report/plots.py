@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from carbonspot.report import select
 from carbonspot.report.sources import DesignSet, format_bytes
@@ -28,7 +28,7 @@ from carbonspot.report.sources import DesignSet, format_bytes
 DPI = 120
 ROLE_STYLE: dict[str, dict[str, object]] = {
     "fastest": {"marker": "*", "color": "#d62728", "s": 420},
-    "highest_tops_per_w": {"marker": "D", "color": "#9467bd", "s": 150},
+    "highest_tops_per_w": {"marker": "D", "color": "#9467bd", "s": 80},
     "lowest_energy": {"marker": "s", "color": "#1f77b4", "s": 230},
     "lowest_carbon_ca": {"marker": "^", "color": "#2ca02c", "s": 300},
     "lowest_carbon_pa": {"marker": "v", "color": "#17becf", "s": 300},
@@ -57,12 +57,55 @@ def spans_decades(values: Sequence[float] | np.ndarray, ratio: float = 10.0) -> 
     return len(v) > 1 and v.max() / v.min() >= ratio and (v > 0).all()
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_text(v: float, _pos: object = None) -> str:
+    """Readable tick: plain numbers between 1e-3 and 1e4, else m×10^e in mathtext."""
+    if v <= 0 or not math.isfinite(v):
+        return ""
+    if 1e-3 <= v < 1e4:
+        return f"{v:g}"
+    e = math.floor(math.log10(v) + 1e-9)
+    m = v / 10**e
+    # Unicode superscripts, not mathtext: same look, a fraction of the layout time.
+    power = "10" + str(e).translate(_SUPERSCRIPT)
+    if abs(m - 1) < 1e-6:
+        return power
+    return f"{m:.2g}×{power}"
+
+
+def log_axis(ax, axis: str, values: np.ndarray | None = None) -> None:
+    """Log scale with readable ticks: 1-2-5 ticks over short spans, decades over long ones."""
+    from matplotlib.ticker import LogLocator, NullFormatter, NullLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    subs: tuple[float, ...] = (1.0,)
+    if values is not None:
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v) & (v > 0)]
+        ratio = v.max() / v.min() if len(v) else 1.0
+        # Horizontal labels are wide: fewer ticks on x than on y for the same span.
+        if ratio < (10.0 if axis == "x" else 1e3):
+            subs = (1.0, 2.0, 5.0)
+        elif ratio < (100.0 if axis == "x" else 1e5):
+            subs = (1.0, 3.0)
+    target.set_major_locator(LogLocator(base=10, subs=subs))
+    target.set_major_formatter(FuncFormatter(_tick_text))
+    target.set_minor_formatter(NullFormatter())
+    if subs != (1.0,):  # labelled 1-2-5 or 1-3 ticks already; minor ticks would only add cost
+        target.set_minor_locator(NullLocator())
+
+
 def _set_scale(ax, axis: str, values: np.ndarray) -> bool:
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     log = len(v) > 1 and (v > 0).all() and spans_decades(v)
     if log:
-        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        log_axis(ax, axis, v)
+    else:
+        ax.ticklabel_format(axis=axis, style="sci", scilimits=(-3, 4), useMathText=True)
     return log
 
 
@@ -107,6 +150,7 @@ def _mark_selected(
             edgecolors=st["color"],
             linewidths=2,
             zorder=5,
+            clip_on=False,
         )
 
 
@@ -120,24 +164,40 @@ def _front_2d(x: np.ndarray, y: np.ndarray, xdir: str, ydir: str) -> np.ndarray:
 
 
 def _bar_labels(df: pd.DataFrame, selections: Mapping[str, object]) -> tuple[list, list[str]]:
-    """Unique selected designs (in role order) and a two-line label for each."""
-    titles = {
-        "fastest": "fastest",
-        "highest_tops_per_w": "best TOP/s/W",
-        "lowest_energy": "lowest energy",
-        "lowest_carbon_ca": "lowest CA carbon",
-        "lowest_carbon_pa": "lowest PA carbon",
-        "knee": "knee",
-    }
+    """Unique selected designs (in role order), with short tick labels ``D1``, ``D2``, ...
+
+    :func:`_design_key_text` gives the matching key (``D1 = <design> (<roles>)``).
+    """
     order: list = []
-    roles: dict = {}
-    for role, idx in selections.items():
-        if idx not in roles:
+    for idx in selections.values():
+        if idx not in order:
             order.append(idx)
-            roles[idx] = []
-        roles[idx].append(titles.get(role, role))
-    labels = [f"{select.design_label(df, i)}\n({', '.join(roles[i])})" for i in order]
-    return order, [_wrap(lbl, 26) for lbl in labels]
+    return order, [f"D{k + 1}" for k in range(len(order))]
+
+
+SHORT_ROLES = {
+    "fastest": "fastest",
+    "highest_tops_per_w": "best TOP/s/W",
+    "lowest_energy": "lowest energy",
+    "lowest_carbon_ca": "lowest CA carbon",
+    "lowest_carbon_pa": "lowest PA carbon",
+    "knee": "knee",
+}
+
+
+def _design_key_text(df: pd.DataFrame, selections: Mapping[str, object]) -> str:
+    order, keys = _bar_labels(df, selections)
+    lines = []
+    for key, idx in zip(keys, order, strict=True):
+        roles = [SHORT_ROLES.get(r, r) for r, i in selections.items() if i == idx]
+        lines.append(f"{key} = {select.design_label(df, idx)} ({', '.join(roles)})")
+    return "\n".join(lines)
+
+
+def _add_key(fig: Figure, df: pd.DataFrame, selections: Mapping[str, object]) -> None:
+    fig.supxlabel(
+        _design_key_text(df, selections), x=0.01, ha="left", fontsize=8, family="monospace"
+    )
 
 
 def _wrap(text: str, width: int) -> str:
@@ -179,17 +239,30 @@ def _stacked_bars(
                 label=name,
                 color=colors[k % len(colors)],
             )
-        ax.set_yscale("log")
-        title += " (parts side by side, log scale)"
+        ax.scatter(
+            x,
+            np.where(totals > 0, totals, np.nan),
+            marker="_",
+            s=900,
+            color="k",
+            linewidths=2,
+            zorder=4,
+            label="total",
+            clip_on=False,
+        )
+        log_axis(ax, "y", np.concatenate([values[values > 0], totals[totals > 0]]))
+        title += " (parts side by side, log scale; — = total)"
     else:
         bottom = np.zeros(len(labels))
         for k, name in enumerate(names):
             ax.bar(x, values[k], 0.6, bottom=bottom, label=name, color=colors[k % len(colors)])
             bottom += values[k]
         if len(names) == 1 and spans_decades(totals):
-            ax.set_yscale("log")
+            log_axis(ax, "y", totals)
+        else:
+            ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
         ax.margins(y=0.12)
-    ax.set_xticks(x, labels, fontsize=7)
+    ax.set_xticks(x, labels, fontsize=9)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
@@ -231,7 +304,7 @@ def pareto_pairs(ds: DesignSet, selections: Mapping[str, object]) -> Figure | No
         ax.set_xlabel(select.metric_label(cx) + ("" if dx == "min" else " (higher is better)"))
         ax.set_ylabel(select.metric_label(cy) + ("" if dy == "min" else " (higher is better)"))
         ax.grid(alpha=0.3, which="major")
-        ax.margins(0.06)
+        ax.margins(0.08)
     for ax in axes[len(pairs) :]:
         ax.set_visible(False)
     handles = [
@@ -270,7 +343,7 @@ def pareto_3d(ds: DesignSet, selections: Mapping[str, object]) -> Figure | None:
     carbons = [c for c in ("carbon_ca_g", "carbon_pa_g") if c in df.columns]
     if not carbons or not {"latency_ns", "energy_pj"} <= set(df.columns):
         return None
-    fig = _new_figure(6.0 * len(carbons), 6.0)
+    fig = _new_figure(6.0 * len(carbons), 5.4)
     ok = select.eligible_mask(df)
     from carbonspot.search.pareto import pareto_mask
 
@@ -302,7 +375,7 @@ def pareto_3d(ds: DesignSet, selections: Mapping[str, object]) -> Figure | None:
         ax.tick_params(labelsize=7)
         ax.set_title(f"{'CA' if cc == 'carbon_ca_g' else 'PA'} carbon", fontsize=10)
         ax.view_init(elev=22, azim=-55)
-        ax.set_box_aspect(None, zoom=0.85)
+        ax.set_box_aspect(None, zoom=0.92)
     handles = [
         Line2D([], [], linestyle="none", marker="o", color="#6baed6", label="feasible design"),
         Line2D(
@@ -402,7 +475,7 @@ def carbon_scatter(ds: DesignSet, selections: Mapping[str, object]) -> Figure | 
     _mark_selected(ax, df, carbon_roles, ("carbon_ca_g", "carbon_pa_g"))
     _set_scale(ax, "x", x[finite])
     _set_scale(ax, "y", y[finite])
-    ax.margins(0.06)
+    ax.margins(0.08)
     ax.set_xlabel("carbon per inference, CA (continuous-active) [g CO₂-eq]")
     ax.set_ylabel("carbon per inference, PA (periodically-active) [g CO₂-eq]")
     ax.grid(alpha=0.3, which="major")
@@ -485,11 +558,9 @@ def carbon_breakdown(ds: DesignSet, selections: Mapping[str, object]) -> Figure 
         )
         for g in next(iter(frames.values())).columns
     ]
-    fig.legend(
-        handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False
-    )
-    note = " — geo rows split by the mean share over workloads" if ds.workload == "geo" else ""
-    fig.suptitle(f"Carbon breakdown of the selected designs ({_scope(ds)}){note}", fontsize=10)
+    fig.legend(handles=handles, loc="outside right center", ncols=1, fontsize=9, frameon=False)
+    fig.suptitle(f"Carbon breakdown of the selected designs ({_scope(ds)})", fontsize=10)
+    _add_key(fig, df, selections)
     return fig
 
 
@@ -515,8 +586,14 @@ def performance_bars(ds: DesignSet, selections: Mapping[str, object]) -> Figure 
     for ax, (kind, total, ylabel, title) in zip(axes, panels, strict=False):
         parts = select.bar_parts(df, kind) if kind else {}
         sub = df.loc[order]
-        if parts and sub[list(parts.values())].notna().all().all():
-            values = {p: sub[c].to_numpy(dtype=float) for p, c in parts.items()}
+        part_values = sub[list(parts.values())] if parts else None
+        # A part a template does not have (NaN) is zero for that design, as long as the design
+        # has some part of the kind.
+        values = {}
+        if parts and part_values.notna().any(axis=1).all():
+            values = {p: sub[c].fillna(0.0).to_numpy(dtype=float) for p, c in parts.items()}
+            values = {p: v for p, v in values.items() if (v != 0).any()}
+        if values:
             _stacked_bars(ax, labels, values, PART_COLORS, ylabel, title)
             ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         else:
@@ -526,6 +603,7 @@ def performance_bars(ds: DesignSet, selections: Mapping[str, object]) -> Figure 
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(f"Performance of the selected designs ({_scope(ds)})", fontsize=11)
+    _add_key(fig, df, selections)
     return fig
 
 
@@ -534,7 +612,8 @@ def per_workload(ds: DesignSet, selections: Mapping[str, object]) -> Figure | No
     pw = ds.per_workload
     if pw is None or pw.empty or not selections:
         return None
-    order, labels = _bar_labels(ds.designs, selections)
+    order, _ = _bar_labels(ds.designs, selections)
+    labels = _design_key_text(ds.designs, selections).split("\n")
     workloads = list(dict.fromkeys(pw["workload"]))
     metrics = [
         m for m in ("latency_ns", "energy_pj", "carbon_ca_g", "carbon_pa_g") if m in pw.columns
@@ -556,7 +635,7 @@ def per_workload(ds: DesignSet, selections: Mapping[str, object]) -> Figure | No
                 v,
                 width,
                 color=PART_COLORS[k % len(PART_COLORS)],
-                label=labels[k].replace("\n", " "),
+                label=labels[k],
             )
         _set_scale(ax, "y", np.concatenate(allv))
         ax.set_xticks(x, workloads)
@@ -566,7 +645,7 @@ def per_workload(ds: DesignSet, selections: Mapping[str, object]) -> Figure | No
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     handles, lbls = axes[0].get_legend_handles_labels()
-    fig.legend(handles, lbls, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    fig.legend(handles, lbls, loc="outside lower center", ncols=1, fontsize=8, frameon=False)
     fig.suptitle("Selected designs on each workload", fontsize=11)
     return fig
 
@@ -608,7 +687,7 @@ def per_layer(layers: pd.DataFrame, title: str) -> Figure | None:
                 )
             tot = sub[total].to_numpy(dtype=float)
             if spans_decades(tot, 100.0):
-                ax.set_yscale("log")
+                log_axis(ax, "y", tot)
             ax.set_xticks(xs, names, rotation=60, ha="right", fontsize=6)
             ax.set_ylabel(ylabel)
             ax.set_title(f"{w}: {kind} per layer", fontsize=9)
@@ -667,4 +746,5 @@ def hypervolume_curve(ds: DesignSet) -> Figure | None:
     ax.grid(alpha=0.3)
     ax.margins(0.04)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig

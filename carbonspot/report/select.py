@@ -96,6 +96,7 @@ METRIC_LABELS: dict[str, str] = {
     "carbon_ca_g": "carbon CA [g CO₂-eq]",
     "carbon_pa_g": "carbon PA [g CO₂-eq]",
     "edp": "energy-delay product [pJ·ns]",
+    "edp_pj_ns": "energy-delay product [pJ·ns]",
     "power_mw": "power [mW]",
 }
 
@@ -112,6 +113,7 @@ NON_PARAM_COLUMNS = frozenset(
         "state",
         "ops",
         "edp",
+        "edp_pj_ns",
         "power_mw",
         "n_workloads",
         "suite",

@@ -10,6 +10,7 @@ and every time in ``history``.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 
 from carbonspot.errors import InputError
 from carbonspot.report import select
-from carbonspot.report.sources import GEO, DesignSet, design_label, fill_breakdowns
+from carbonspot.report.sources import GEO, DesignSet, add_labels, fill_breakdowns
 
 # Study objective names (issue 6) → metric columns; used when a study has no metric names.
 OBJECTIVE_COLUMNS = {
@@ -32,6 +33,7 @@ OBJECTIVE_COLUMNS = {
     "tops_per_w": "tops_per_w",
 }
 MAPPER_OBJECTIVE_PARAM = "objective"
+SPEC_ATTR = "carbonspot:spec"  # study user attribute written by carbonspot.search.runner
 
 
 def default_storage_path(name: str, project_dir: Path | None = None) -> Path:
@@ -40,23 +42,19 @@ def default_storage_path(name: str, project_dir: Path | None = None) -> Path:
 
 
 def open_storage(url: str | None, name: str, project_dir: Path | None = None) -> Any:
-    """An optuna storage from a URL, a journal file path, or the study's embedded default."""
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
+    """The study's storage: a URL, a journal file path, or the embedded default journal.
 
-    if url is None or "://" not in url:
-        path = Path(url) if url else default_storage_path(name, project_dir)
+    Unlike a study run, a report never creates a storage: a missing journal is an error.
+    """
+    from carbonspot.search import storage as st
+
+    if url is None or st.is_journal(url):
+        path = st.journal_path(url) if url else default_storage_path(name, project_dir)
         if not path.is_file():
             hint = "" if url else " (run the study first, or give --storage URL)"
             raise InputError(f"no study storage at {path}{hint}", field="--storage")
-        return JournalStorage(JournalFileBackend(str(path)))
-    try:
-        return optuna.storages.get_storage(url)
-    except Exception as exc:  # noqa: BLE001 - any driver error is a bad URL for the user
-        raise InputError(
-            f"cannot open the storage ({type(exc).__name__}: {exc})", field="--storage"
-        ) from None
+        url = str(path)
+    return st.open_storage(url, retry_stale=False)
 
 
 def _study_name_and_dir(source: str) -> tuple[str, Path | None]:
@@ -68,6 +66,19 @@ def _study_name_and_dir(source: str) -> tuple[str, Path | None]:
         spec = load_study_file(path)
         return spec.name, Path(spec.project_dir)
     return source, None
+
+
+def _design_of(t: Any) -> dict[str, Any]:
+    """The full design of a trial: its canonical key (fixed values included), else its params."""
+    key = t.user_attrs.get("design_key")
+    if isinstance(key, str):
+        try:
+            design = json.loads(key)
+        except ValueError:
+            design = None
+        if isinstance(design, dict):
+            return design
+    return dict(t.user_attrs.get("design") or t.params)
 
 
 def _finite_or_nan(v: Any) -> float:
@@ -109,8 +120,8 @@ def load_study(source: str, storage: str | None = None, workload: str | None = N
             n_other += 1
             continue
         ua = t.user_attrs
-        design = dict(ua.get("design") or t.params)
-        key = str(ua.get("design_key") or sorted(design.items()))
+        design = _design_of(t)
+        key = str(ua.get("design_key") or json.dumps(design, sort_keys=True, default=str))
         rec: dict[str, Any] = {"number": t.number, "design_id": key}
         rec.update(design)
         param_names.update(dict.fromkeys(design))
@@ -162,7 +173,7 @@ def load_study(source: str, storage: str | None = None, workload: str | None = N
         if per_workload is not None:
             designs = fill_breakdowns(designs, per_workload)
     designs.index.name = "design_id"
-    designs.insert(0, "design", [design_label(r, params) for _, r in designs.iterrows()])
+    designs = add_labels(designs, params)
     designs.attrs.update(params=params, objectives=objectives)
     hist = history.sort_values("number").reset_index(drop=True)
     hist.attrs.update(params=params, objectives=objectives)

@@ -169,13 +169,14 @@ PLOTS: tuple[tuple[str, str, PlotFn], ...] = (
     ),
     (
         "carbon_breakdown.png",
-        "Carbon of the selected designs split into operational, die, package and DRAM.",
+        "Carbon of the selected designs split into operational, die, package and DRAM "
+        "(for geo rows: each part's mean share over the workloads times the geo total).",
         plots.carbon_breakdown,
     ),
     (
         "performance_bars.png",
         "Energy, latency, clock, area, inference time and TOP/s/W of the selected designs, "
-        "with their breakdowns.",
+        "with their breakdowns (a zero part has no bar on a log axis).",
         plots.performance_bars,
     ),
     (
