@@ -142,3 +142,19 @@ def test_cli_invalid_hardware_one_line(tmp_path: Path, capsys, mutate, needle: s
     err = captured.err.strip()
     assert captured.out == ""
     assert len(err.splitlines()) == 1 and needle in err and "(allowed: " in err
+
+
+def test_zigzag_early_v3_port_format() -> None:
+    # per-operand {direction: port} mappings + r_bw/w_bw/min_*_granularity (early v3 files)
+    old = load_accelerator(str(ZZ / "aimc_early_v3.yaml"))
+    new = load_accelerator(str(ZZ / "aimc.yaml"))
+    assert cost_hw.accelerator_area_mm2(old)[0] == pytest.approx(2.2878123, rel=1e-6)
+    assert cost_hw.accelerator_tclk_ns(old)[0] == pytest.approx(14.07244, rel=1e-6)
+    sram = next(m for m in old.memories if m.name == "sram_256KB")
+    assert (sram.r_bw_bits, sram.r_min_bits, sram.w_min_bits) == (512, 64, 64)
+    assert sram.port_for("O", "th").name == "r_port_1"
+    assert sram.port_for("O", "fl").name == "w_port_1"
+    assert [m.name for m in old.memories] == [m.name for m in new.memories]
+    dram = old.memories[-1]
+    assert len(dram.ports) == 1 and dram.ports[0].kind == "rw"
+    assert set(dram.ports[0].allocation) >= {("W", "tl"), ("O", "fl"), ("I", "fh")}

@@ -45,7 +45,16 @@ ZZ_OPERANDS = {"I1": "I", "I2": "W", "O": "O"}
 PORT_TYPES = {"read": "r", "write": "w", "read_write": "rw"}
 _PORT_NAME = re.compile(r"^[r]?[w]?_port_\d+$")
 _DIM = re.compile(r"^D\d$")
-_MEM_KEYS = {
+_LEGACY_MEM_KEYS = {
+    "r_bw",
+    "w_bw",
+    "r_port",
+    "w_port",
+    "rw_port",
+    "min_r_granularity",
+    "min_w_granularity",
+}
+_MEM_KEYS = _LEGACY_MEM_KEYS | {
     "size",
     "r_cost",
     "w_cost",
@@ -256,6 +265,57 @@ def _ports(src: str, field: str, raw: Any, operands: tuple[str, ...]) -> tuple[P
     return tuple(out)
 
 
+def _is_legacy_ports(raw: Any) -> bool:
+    """Early ZigZag v3 files list, per operand, a ``{direction: port_name}`` mapping."""
+    return (
+        isinstance(raw, list)
+        and bool(raw)
+        and all(isinstance(p, dict) and "name" not in p for p in raw)
+    )
+
+
+def _legacy_ports(
+    src: str, field: str, mem: dict[str, Any], ops_raw: list[str]
+) -> tuple[Port, ...]:
+    """Ports of the early v3 format: ``r_bw``/``w_bw`` words, ``min_*_granularity``, and
+    ``ports[i]`` mapping directions of the i-th operand to ``r_port_k``/``w_port_k``/``rw_port_k``
+    (rw ports use the read width, zigzag-model.md §2.1 / carbonspot-model.md §8)."""
+    raw = mem["ports"]
+    if len(raw) != len(ops_raw):
+        raise _err(
+            src,
+            field,
+            f"{len(raw)} port mappings for {len(ops_raw)} operands",
+            "one {direction: port} mapping per operand, in operand order",
+        )
+    r_bw = _int(src, mem.get("r_bw"), f"{field[:-6]}.r_bw", 1)
+    w_bw = _int(src, mem.get("w_bw", r_bw), f"{field[:-6]}.w_bw", 1)
+    r_min = _int(src, mem.get("min_r_granularity") or r_bw, f"{field[:-6]}.min_r_granularity", 1)
+    w_min = _int(src, mem.get("min_w_granularity") or w_bw, f"{field[:-6]}.min_w_granularity", 1)
+    alloc: dict[str, list[tuple[str, str]]] = {}
+    for i, (op, mapping) in enumerate(zip(ops_raw, raw, strict=True)):
+        for direction, port in mapping.items():
+            f = f"{field}[{i}].{direction}"
+            if direction not in DIRECTIONS:
+                raise _err(src, f, f"direction {direction!r} unknown", DIRECTIONS)
+            if not isinstance(port, str) or not _PORT_NAME.match(port):
+                raise _err(src, f, f"{port!r} is not a port name", "r_port_N, w_port_N, rw_port_N")
+            kind = "rw" if port.startswith("rw") else port[0]
+            if (kind == "r" and direction in ("fh", "fl")) or (
+                kind == "w" and direction in ("tl", "th")
+            ):
+                raise _err(
+                    src, f, f"{port} cannot carry {direction}", "r ports: tl, th; w ports: fh, fl"
+                )
+            alloc.setdefault(port, []).append((ZZ_OPERANDS[op], direction))
+    ports = []
+    for name, items in alloc.items():
+        kind = "rw" if name.startswith("rw") else name[0]
+        bw, bmin = (w_bw, w_min) if kind == "w" else (r_bw, r_min)
+        ports.append(Port(name, kind, bw, min(bmin, bw), tuple(items)))
+    return tuple(ports)
+
+
 def _kind(name: str, mem: dict[str, Any], size: int) -> str:
     if name == "cells":
         return "cells"
@@ -320,7 +380,11 @@ def accelerator_from_zigzag(
                 raise _err(
                     src, f"{field}.served_dimensions", f"{d!r} is not an array dimension", dim_names
                 )
-        ports = _ports(src, f"{field}.ports", mem.get("ports"), operands)
+        raw_ports = mem.get("ports")
+        if _is_legacy_ports(raw_ports):
+            ports = _legacy_ports(src, f"{field}.ports", mem, ops_raw)
+        else:
+            ports = _ports(src, f"{field}.ports", raw_ports, operands)
         r_ports = [pt for pt in ports if pt.kind in ("r", "rw")]
         w_ports = [pt for pt in ports if pt.kind in ("w", "rw")]
         r_bw = max((pt.bw_max_bits for pt in r_ports), default=0)
