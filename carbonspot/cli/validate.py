@@ -83,6 +83,7 @@ def run_imc(args: argparse.Namespace) -> int:
                 "rep_fJ/MAC": r.reported_energy_fj_per_mac,
                 "energy_%": 100 * r.energy_ratio,
                 "energy_validated": r.energy_validated,
+                "zigzag_imc_%": "/".join(f"{100 * v:.0f}" for v in r.published_ratios),
             }
             for r in results
         ]
