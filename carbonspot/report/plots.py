@@ -439,7 +439,7 @@ def carbon_scatter(ds: DesignSet, selections: Mapping[str, object]) -> Figure | 
     params = ds.params
     cparam = _colour_param(df, params)
     mparam = _marker_param(df, params)
-    fig = _new_figure(8.0, 6.2)
+    fig = _new_figure(8.6, 6.6)
     ax = fig.add_subplot()
     if cparam is not None:
         levels = np.sort(pd.unique(df[cparam].dropna().to_numpy()))
@@ -510,7 +510,7 @@ def carbon_scatter(ds: DesignSet, selections: Mapping[str, object]) -> Figure | 
             )
         )
     handles += _role_legend_handles(list(carbon_roles))
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     ax.set_title(f"CA vs PA carbon — {ds.name} ({_scope(ds)})", fontsize=11)
     return fig
 

@@ -161,6 +161,8 @@ def fill_breakdowns(summary: pd.DataFrame, per_workload: pd.DataFrame) -> pd.Dat
 
 def is_sweep_path(source: str) -> bool:
     """True when SOURCE names a CSV file rather than a study."""
+    if source.lower().endswith((".yaml", ".yml")):
+        return False  # a study file
     return source.lower().endswith(".csv") or Path(source).is_file()
 
 

@@ -96,12 +96,22 @@ def load_study(source: str, storage: str | None = None, workload: str | None = N
     name, project_dir = _study_name_and_dir(source)
     store = open_storage(storage, name, project_dir)
     try:
-        study = optuna.load_study(study_name=name, storage=store)
+        study = optuna.load_study(
+            study_name=name, storage=store, sampler=optuna.samplers.RandomSampler()
+        )
     except KeyError:
-        names = [s.study_name for s in optuna.get_all_study_summaries(store)]
+        names = optuna.get_all_study_names(store)
         raise InputError(
             f"no study named {name!r} in the storage", field="SOURCE", allowed=names or None
         ) from None
+    return study_design_set(study, workload)
+
+
+def study_design_set(study: Any, workload: str | None = None) -> DesignSet:
+    """A loaded ``optuna.Study`` written by ``carbonspot study`` as a :class:`DesignSet`."""
+    import optuna
+
+    name = study.study_name
     metric_names = list(study.metric_names or [])
     directions = [
         "min" if d == optuna.study.StudyDirection.MINIMIZE else "max" for d in study.directions
@@ -196,7 +206,18 @@ def _workload_summary(
     return out
 
 
-def select_in_study(study_name: str, storage: str | None = None) -> dict[str, pd.Series]:
-    """The report's selections for a study (used by ``carbonspot study pareto``)."""
-    ds = load_study(study_name, storage)
-    return select.select_designs(ds.designs)
+def select_in_study(study: Any) -> tuple[dict[str, pd.Series], pd.DataFrame, list[str]]:
+    """The report's selections for a loaded study (for ``carbonspot study pareto``).
+
+    Returns ``(selections, comparison table, sentences)``: ``selections`` maps ``fastest``,
+    ``highest_tops_per_w``, ``lowest_energy``, ``lowest_carbon_ca``, ``lowest_carbon_pa`` and
+    ``knee`` to design rows (each has a ``number`` = its first trial); the table is
+    :func:`carbonspot.report.select.compare`'s. Raises :class:`InputError` when no trial is
+    feasible.
+    """
+    ds = study_design_set(study)
+    idx = select.select_indices(ds.designs)
+    table = select.compare(ds.designs, idx)
+    table.insert(1, "trial", [int(ds.designs.at[i, "number"]) for i in idx.values()])
+    sel = {role: ds.designs.loc[i] for role, i in idx.items()}
+    return sel, table, select.summary_sentences(table)
