@@ -197,8 +197,13 @@ def evaluate_layer(
         _CACHE.move_to_end(key)
         return _renamed(hit, layer)
     choice = best_mapping(layer, acc, p, objective, n_levels=n_levels, hint=hint, spatial=spatial)
+    full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
+    if choice is None and n_levels != full:
+        # the pruned hierarchy can be too tight once partial sums and the other operands'
+        # tiles share the new top level: fall back to the whole hierarchy for this layer
+        choice = best_mapping(layer, acc, p, objective, n_levels=full, hint=hint, spatial=spatial)
     if choice is None:
-        res = _infeasible(layer, _fit_reason(layer, acc, n_levels))
+        res = _infeasible(layer, _fit_reason(layer, acc, full))
     else:
         res = _layer_result(layer, choice, p)
     _CACHE[key] = res

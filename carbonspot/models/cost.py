@@ -130,9 +130,10 @@ def _operand_info(
     frac: dict[str, dict[str, float]],
     integer: dict[str, dict[str, float]],
     size_scale: dict[str, float],
+    skip: frozenset[str] = frozenset(),
 ) -> OperandInfo:
     levels_all = [(i, m) for i, m in enumerate(acc.memories) if op in m.operands]
-    levels_all = levels_all[:n_keep]
+    levels_all = [(i, m) for i, m in levels_all[:n_keep] if m.name not in skip]
     n = len(levels_all)
     consumed: set[str] = set()
     entries: list[list[str]] = []
@@ -253,13 +254,28 @@ def build_problem(
     preset: Preset,
     n_levels: dict[str, int] | None = None,
     size_scale: dict[str, float] | None = None,
+    skip: dict[str, frozenset[str]] | None = None,
 ) -> Problem:
-    """Precompute the per-(layer, spatial mapping) constants of the cost model."""
+    """Precompute the per-(layer, spatial mapping) constants of the cost model.
+
+    ``n_levels`` keeps the lowest levels per operand (unused-memory pruning); ``skip`` names
+    levels an operand bypasses (used when a level cannot even hold its spatial tile).
+    """
     from carbonspot.models.mapping import temporal_sizes
 
     n_levels = n_levels or {op: len(acc.levels(op)) for op in OP_ORDER}
+    skip = skip or {}
     ops = {
-        op: _operand_info(layer, acc, op, n_levels[op], frac, integer, size_scale or {})
+        op: _operand_info(
+            layer,
+            acc,
+            op,
+            n_levels[op],
+            frac,
+            integer,
+            size_scale or {},
+            skip.get(op, frozenset()),
+        )  # fmt: skip
         for op in OP_ORDER
     }
     rows_total, gd = 1.0, 1.0
@@ -286,6 +302,35 @@ def build_problem(
         temporal=temporal_sizes(layer, spatial_totals(frac)),
         bw_scale=dict(size_scale or {}),
     )
+
+
+def too_small_levels(prob: Problem) -> dict[str, frozenset[str]]:
+    """Levels to bypass: where the operands' spatial tiles alone overflow the capacity.
+
+    Per memory, the operands for which it is not the top level are dropped, largest tile
+    first, until the remaining tiles fit. Used only when no ordering fits otherwise.
+    """
+    layer = prob.layer
+    need: dict[int, list[tuple[float, str, bool, float]]] = {}
+    for op, info in prob.ops.items():
+        for k in range(info.n):
+            elems = float(tile_elements(layer, op, info.below_frac[k + 1]))
+            p = layer.precision.psum_bits if op == "O" else layer.precision.of(op)
+            need.setdefault(info.mem_index[k], []).append(
+                (elems * p, op, k == info.n - 1, info.sizes_bits[k])
+            )
+    out: dict[str, set[str]] = {}
+    for idx, items in need.items():
+        cap = max(x[3] for x in items)
+        items = sorted(items, reverse=True)
+        total = sum(x[0] for x in items)
+        for bits, op, top, _ in items:
+            if total <= cap:
+                break
+            if not top:
+                out.setdefault(op, set()).add(prob.acc.memories[idx].name)
+                total -= bits
+    return {op: frozenset(v) for op, v in out.items()}
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -429,11 +474,13 @@ def evaluate(
         for a in range(1, n + 1):
             cel[:, a] = P[ar, cutm[:, a - 1]]
         data_f = np.ones((C, n + 1))
-        data_i = np.ones((C, n + 1))
+        same = np.array_equal(info.below_frac, info.below_int)
+        data_i = data_f if same else np.ones((C, n + 1))
         for a in range(1, n + 1):
             tdims = cum[ar, cutm[:, a - 1]]
             data_f[:, a] = np.round(tile_elements(layer, op, tdims * info.below_frac[a]))
-            data_i[:, a] = np.round(tile_elements(layer, op, tdims * info.below_int[a]))
+            if not same:
+                data_i[:, a] = np.round(tile_elements(layer, op, tdims * info.below_int[a]))
         if op == "O":
             pos = np.arange(N)[None, :]
             last_ir = np.max(np.where(is_ir, pos + 1, 0), axis=1) if N else np.zeros(C)

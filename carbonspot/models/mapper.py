@@ -300,27 +300,38 @@ def allocate(prob: cm.Problem, dims: np.ndarray, sizes: np.ndarray):
             bits_l.append(bits)
             cost_l.append(cost)
             ok_l.append(ok)
-        mcount = len(members)
-        shape = (C,) + (N + 1,) * mcount
-        tot_bits = np.zeros(shape)
-        tot_cost = np.zeros(shape)
-        feas = np.ones(shape, dtype=bool)
-        for j in range(mcount):
-            sh = [C] + [1] * mcount
-            sh[j + 1] = N + 1
-            tot_bits = tot_bits + bits_l[j].reshape(sh)
-            tot_cost = tot_cost + cost_l[j].reshape(sh)
-            feas = feas & ok_l[j].reshape(sh)
-        feas = feas & (tot_bits <= cap + 1e-9)
+        # operands whose option is forced (top level) take no grid axis; the others get an
+        # axis over the positions from the smallest start to N
+        free = [j for j, (op, k) in enumerate(members) if k != prob.ops[op].n - 1]
+        lo = min((int(start[members[j][0]].min()) for j in free), default=N)
+        width = N + 1 - lo
+        forced_bits = np.zeros(C)
+        forced_ok = np.ones(C, dtype=bool)
+        for j, _ in enumerate(members):
+            if j not in free:
+                forced_bits = forced_bits + bits_l[j][:, N]
+                forced_ok &= ok_l[j][:, N]
+        g = len(free)
+        shape = (C,) + (width,) * g
+        tot_bits = forced_bits.reshape((C,) + (1,) * g)
+        tot_cost = np.zeros((C,) + (1,) * g)
+        feas = forced_ok.reshape((C,) + (1,) * g)
+        for axis, j in enumerate(free):
+            sh = [C] + [1] * g
+            sh[axis + 1] = width
+            tot_bits = tot_bits + bits_l[j][:, lo:].reshape(sh)
+            tot_cost = tot_cost + cost_l[j][:, lo:].reshape(sh)
+            feas = feas & ok_l[j][:, lo:].reshape(sh)
+        feas = np.broadcast_to(feas & (tot_bits <= cap + 1e-9), shape)
         flat_cost = np.where(feas, tot_cost, np.inf).reshape(C, -1)
         # ties go to the later combination: argmin over the reversed flat index
         rev = flat_cost[:, ::-1]
         choice = flat_cost.shape[1] - 1 - np.argmin(rev, axis=1)
         has = np.isfinite(flat_cost[ar, choice])
         valid &= has
-        idxs = np.unravel_index(choice, (N + 1,) * mcount)
+        idxs = np.unravel_index(choice, (width,) * g) if g else ()
         for j, (op, k) in enumerate(members):
-            e = np.where(has, idxs[j], N)
+            e = np.where(has, idxs[free.index(j)] + lo, N) if j in free else np.full(C, N)
             cuts[op][:, k] = e
             start[op] = e
     return cuts, valid
@@ -384,6 +395,12 @@ def best_mapping(
         frac, integer = sm.converted(layer, acc.dim_sizes)
         prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
         res = search_temporal(prob, objective)
+        if res is None:
+            # a level too small for the spatial tile is bypassed by that operand
+            skip = cm.too_small_levels(prob)
+            if skip:
+                prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale, skip)
+                res = search_temporal(prob, objective)
         if res is None:
             continue
         if best is None or res[0] < best[0][0]:
