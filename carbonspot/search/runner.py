@@ -244,7 +244,7 @@ class StudySession:
     def _write(self, trial_id: int, number: int, ev: Evaluation) -> None:
         trial = optuna.Trial(self.study, trial_id)
         for k, v in ev.user_attrs().items():
-            if k not in ("design_key", "design"):
+            if k != "design_key":
                 self.storage.set_trial_user_attr(trial_id, k, v)
         for k, v in ev.constraints.items():
             trial.set_constraint(k, v)

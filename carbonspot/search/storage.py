@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -81,17 +82,21 @@ def open_storage(url: str, retry_stale: bool = True) -> BaseStorage:
     engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 5}
-    callback = (
-        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3) if retry_stale else None
-    )
     try:
-        return RDBStorage(
-            url,
-            engine_kwargs=engine_kwargs,
-            heartbeat_interval=HEARTBEAT_INTERVAL_S,
-            grace_period=GRACE_PERIOD_S,
-            heartbeat_stale_trial_callback=callback,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback = (
+                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
+                if retry_stale
+                else None
+            )
+            return RDBStorage(
+                url,
+                engine_kwargs=engine_kwargs,
+                heartbeat_interval=HEARTBEAT_INTERVAL_S,
+                grace_period=GRACE_PERIOD_S,
+                heartbeat_stale_trial_callback=callback,
+            )
     except ImportError as exc:
         raise InputError(
             f"the database driver is not installed ({exc}); for PostgreSQL install "
@@ -240,5 +245,7 @@ def fail_stale(study: optuna.Study, retry: bool) -> list[int]:
         storage.set_trial_user_attr(t._trial_id, "failed_reason", "stale: its process died")
         if retry:
             frozen = storage.get_trial(t._trial_id)
-            optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)(study, frozen)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)(study, frozen)
     return failed
