@@ -686,9 +686,11 @@ def per_layer(layers: pd.DataFrame, title: str) -> Figure | None:
                     xs, sub[total].to_numpy(dtype=float), 0.75, color=PART_COLORS[0], label=total
                 )
             tot = sub[total].to_numpy(dtype=float)
-            if spans_decades(tot, 100.0):
+            if spans_decades(tot, 20.0):
                 log_axis(ax, "y", tot)
-            ax.set_xticks(xs, names, rotation=60, ha="right", fontsize=6)
+            else:
+                ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
+            ax.set_xticks(xs, names, rotation=60, ha="right", fontsize=7)
             ax.set_ylabel(ylabel)
             ax.set_title(f"{w}: {kind} per layer", fontsize=9)
             ax.grid(axis="y", alpha=0.3)
