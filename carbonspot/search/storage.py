@@ -236,13 +236,13 @@ def fail_stale(study: optuna.Study, retry: bool) -> list[int]:
     running = storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,))
     for t in stale_trials(running):
         try:
+            storage.set_trial_user_attr(t._trial_id, "failed_reason", "stale: its process died")
             ok = storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        except RuntimeError:  # finished meanwhile
+        except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):  # finished meanwhile
             continue
         if not ok:
             continue
         failed.append(t.number)
-        storage.set_trial_user_attr(t._trial_id, "failed_reason", "stale: its process died")
         if retry:
             frozen = storage.get_trial(t._trial_id)
             with warnings.catch_warnings():

@@ -1,0 +1,72 @@
+"""Several processes on one study: embedded journal (4 processes) and PostgreSQL (3 workers)."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from optuna.trial import TrialState
+
+import study_problem
+from carbonspot.io.study_file import load_study_file
+from carbonspot.search.runner import StudySession
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_workers(tmp_path, storage, n_workers, solver, budget, name):
+    path = study_problem.write_study(tmp_path, name, solver, budget)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "study_problem.py"), str(path), storage, str(100 + i),
+             "0.02"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(n_workers)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    spec = load_study_file(path)
+    session = StudySession(spec, storage, study_problem.metrics)
+    return session, outs
+
+
+def check(session, budget, outs):
+    complete = session.trials((TrialState.COMPLETE,))
+    keys = [t.user_attrs["design_key"] for t in complete]
+    assert len(complete) == budget  # budget reached, not exceeded
+    assert len(set(keys)) == len(keys)  # no duplicated completed design
+    assert not session.trials((TrialState.FAIL,))  # no errors, no lost trials
+    assert not session.trials((TrialState.RUNNING,))
+    evaluated = sum(int(o.split("evaluated=")[1].split()[0]) for o, _ in outs)
+    assert evaluated == budget  # every evaluation became exactly one complete trial
+    # every worker did part of the work
+    assert sum(1 for o, _ in outs if not o.startswith("evaluated=0 ")) >= 2
+
+
+@pytest.mark.parametrize("solver", ["optuna-tpe", "grid"])
+def test_four_processes_on_the_embedded_journal(tmp_path, solver):
+    journal = str(tmp_path / "shared.journal")
+    session, outs = run_workers(tmp_path, journal, 4, solver, 40, f"j_{solver[-3:]}")
+    check(session, 40, outs)
+
+
+def postgres_url():
+    url = os.environ.get("CARBONSPOT_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but CARBONSPOT_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+        pytest.skip("set CARBONSPOT_TEST_POSTGRES_URL to run the PostgreSQL worker test")
+    return url
+
+
+def test_three_workers_on_postgresql(tmp_path):
+    url = postgres_url()
+    name = f"pg_{uuid.uuid4().hex[:8]}"
+    session, outs = run_workers(tmp_path, url, 3, "optuna-nsga2", 30, name)
+    check(session, 30, outs)
