@@ -602,9 +602,9 @@ def evaluate(
         ss_comb = np.maximum(ss_comb, ss_port)
 
     if prob.acc.is_imc:
+        # one weight row is written per clock cycle; bit-serial inputs do not slow writes, so
+        # neither preset scales this by cycles_per_op (docs/model-differences.md)
         wl_cycles = _weight_loading(prob, per, records, TC)
-        if not preset.imc_weight_loading_not_bit_serial:
-            wl_cycles = wl_cycles * cpo
         if preset.imc_latency_weight_loading_only:
             stall = wl_cycles
         else:

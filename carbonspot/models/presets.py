@@ -50,8 +50,6 @@ class Preset:
     imc_diagonal_single_bl_dropped: bool
     # IMC latency = ideal + weight loading only, no port-bandwidth stalls (§4.9, §13.10)
     imc_latency_weight_loading_only: bool
-    # IMC weight loading not scaled by the bit-serial cycles per op (§4.9, §13.10)
-    imc_weight_loading_not_bit_serial: bool
     # --- carbon ----------------------------------------------------------------------------
     # DRAM g/GB differs between CA (230·(28/30)²) and PA (200·(28/30)²) (carbonspot-model.md §13.2)
     carbon_dram_split_ca_pa: bool
