@@ -82,32 +82,40 @@ def open_storage(url: str, retry_stale: bool = True) -> BaseStorage:
     engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 5}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            callback = (
-                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
-                if retry_stale
-                else None
-            )
-            return RDBStorage(
-                url,
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=HEARTBEAT_INTERVAL_S,
-                grace_period=GRACE_PERIOD_S,
-                heartbeat_stale_trial_callback=callback,
-            )
-    except ImportError as exc:
-        raise InputError(
-            f"the database driver is not installed ({exc}); for PostgreSQL install "
-            "carbonspot[postgres]",
-            field="--storage",
-        ) from None
-    except Exception as exc:  # sqlalchemy: bad URL, unreachable server, auth failure …
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            f"cannot open storage {_redact(url)}: {first}", field="--storage"
-        ) from None
+    last: Exception | None = None
+    for attempt in range(4):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                callback = (
+                    optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
+                    if retry_stale
+                    else None
+                )
+                return RDBStorage(
+                    url,
+                    engine_kwargs=engine_kwargs,
+                    heartbeat_interval=HEARTBEAT_INTERVAL_S,
+                    grace_period=GRACE_PERIOD_S,
+                    heartbeat_stale_trial_callback=callback,
+                )
+        except ImportError as exc:
+            raise InputError(
+                f"the database driver is not installed ({exc}); for PostgreSQL install "
+                "carbonspot[postgres]",
+                field="--storage",
+            ) from None
+        except Exception as exc:  # sqlalchemy: bad URL, unreachable server, auth failure …
+            last = exc
+            text = str(exc)
+            # Several workers creating the tables of a fresh database at once collide; retry.
+            if "already exists" in text or "duplicate key" in text or "UniqueViolation" in text:
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            break
+    text = str(last).strip()
+    first = text.splitlines()[0] if text else type(last).__name__
+    raise InputError(f"cannot open storage {_redact(url)}: {first}", field="--storage")
 
 
 def _redact(url: str) -> str:
