@@ -255,7 +255,11 @@ def _stacked_bars(
     else:
         bottom = np.zeros(len(labels))
         for k, name in enumerate(names):
-            ax.bar(x, values[k], 0.6, bottom=bottom, label=name, color=colors[k % len(colors)])
+            # zero-height segments would pin the y limit at their bottom (sticky edge): skip them
+            m = values[k] > 0
+            ax.bar(
+                x[m], values[k][m], 0.6, bottom=bottom[m], label=name, color=colors[k % len(colors)]
+            )
             bottom += values[k]
         if len(names) == 1 and spans_decades(totals):
             log_axis(ax, "y", totals)
@@ -595,7 +599,13 @@ def performance_bars(ds: DesignSet, selections: Mapping[str, object]) -> Figure 
             values = {p: v for p, v in values.items() if (v != 0).any()}
         if values:
             _stacked_bars(ax, labels, values, PART_COLORS, ylabel, title)
-            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+            ax.legend(
+                fontsize=7,
+                loc="upper left",
+                bbox_to_anchor=(1.0, 1.0),
+                frameon=False,
+                markerscale=0.3,
+            )
         else:
             _stacked_bars(
                 ax, labels, {total: sub[total].to_numpy(dtype=float)}, ["#4c78a8"], ylabel, title
@@ -679,7 +689,8 @@ def per_layer(layers: pd.DataFrame, title: str) -> Figure | None:
                 bottom = np.zeros(len(sub))
                 for k, (p, col) in enumerate(parts.items()):
                     v = sub[col].to_numpy(dtype=float)
-                    ax.bar(xs, v, 0.75, bottom=bottom, color=PART_COLORS[k], label=p)
+                    m = v > 0
+                    ax.bar(xs[m], v[m], 0.75, bottom=bottom[m], color=PART_COLORS[k], label=p)
                     bottom += v
             else:
                 ax.bar(

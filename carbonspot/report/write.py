@@ -265,7 +265,7 @@ def report_text(rep: Report) -> str:
         "geometric mean over the workloads" if ds.workload == "geo" else (f"workload {ds.workload}")
     )
     lines = [
-        f"{ds.kind} {ds.name}: {rep.n_designs} designs, {rep.n_eligible} feasible "
+        f"{ds.kind} {ds.name}: {rep.n_designs} design{'' if rep.n_designs == 1 else 's'}, {rep.n_eligible} feasible "
         f"(meet the deadline and constraints); metrics: {scope}",
         "",
         format_text_table(header, rows),
