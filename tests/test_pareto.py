@@ -21,9 +21,7 @@ def test_pareto_mask_minimisation_and_non_finite_rows():
 def test_pareto_mask_matches_brute_force():
     rng = np.random.default_rng(0)
     F = rng.random((200, 3))
-    brute = np.array(
-        [not any((g <= f).all() and (g < f).any() for g in F) for f in F]
-    )
+    brute = np.array([not any((g <= f).all() and (g < f).any() for g in F) for f in F])
     assert (pareto_mask(F) == brute).all()
 
 

@@ -56,14 +56,18 @@ def test_run_status_pareto_export_and_dashboard(tmp_path):
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [*CLI, "dashboard", "--storage", str(journal), "--port", str(port)],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         body = ""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=5) as resp:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/studies", timeout=5
+                ) as resp:
                     body = resp.read().decode()
                 break
             except OSError:

@@ -7,9 +7,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import study_problem
 from optuna.trial import TrialState
 
-import study_problem
 from carbonspot.io.study_file import load_study_file
 from carbonspot.search.runner import StudySession
 
@@ -20,8 +20,14 @@ def run_workers(tmp_path, storage, n_workers, solver, budget, name):
     path = study_problem.write_study(tmp_path, name, solver, budget)
     procs = [
         subprocess.Popen(
-            [sys.executable, str(HERE / "study_problem.py"), str(path), storage, str(100 + i),
-             "0.02"],
+            [
+                sys.executable,
+                str(HERE / "study_problem.py"),
+                str(path),
+                storage,
+                str(100 + i),
+                "0.02",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -29,7 +35,7 @@ def run_workers(tmp_path, storage, n_workers, solver, budget, name):
         for i in range(n_workers)
     ]
     outs = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     spec = load_study_file(path)
     session = StudySession(spec, storage, study_problem.metrics)

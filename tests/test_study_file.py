@@ -52,14 +52,21 @@ def test_bad_fields_are_named(change, field):
 
 
 def test_grid_needs_steps_for_reals(tmp_path):
-    data = {**GOOD, "solver": "grid", "variables": {"template": ["dimc"], "node_nm": {"real": [7, 28]}}}
+    data = {
+        **GOOD,
+        "solver": "grid",
+        "variables": {"template": ["dimc"], "node_nm": {"real": [7, 28]}},
+    }
     with pytest.raises(InputError, match="step"):
         parse_study(data, "s.yaml")
 
 
 def _cli(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "carbonspot", *args], capture_output=True, text=True, cwd=cwd,
+        [sys.executable, "-m", "carbonspot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
         timeout=120,
     )
 
@@ -68,10 +75,14 @@ def _cli(*args, cwd):
     ("text", "needle"),
     [
         ("variables: [1, 2\n", "not valid YAML"),
-        ("suite: tiny\ntemplate: dimc\nvariables: {warp: [1, 2]}\nobjectives: [latency]\n",
-         "unknown variable 'warp'"),
-        ("suite: tiny\ntemplate: dimc\nvariables: {d1: [8, 16]}\nobjectives: [joy]\n",
-         "unknown objective 'joy'"),
+        (
+            "suite: tiny\ntemplate: dimc\nvariables: {warp: [1, 2]}\nobjectives: [latency]\n",
+            "unknown variable 'warp'",
+        ),
+        (
+            "suite: tiny\ntemplate: dimc\nvariables: {d1: [8, 16]}\nobjectives: [joy]\n",
+            "unknown objective 'joy'",
+        ),
     ],
 )
 def test_cli_bad_file_exit_2_one_line(tmp_path, text, needle):
@@ -87,8 +98,15 @@ def test_cli_bad_file_exit_2_one_line(tmp_path, text, needle):
 def test_cli_unreachable_storage_exit_2(tmp_path):
     f = tmp_path / "ok.yaml"
     f.write_text("suite: tiny\ntemplate: dimc\nvariables: {d1: [8, 16]}\nobjectives: [latency]\n")
-    r = _cli("study", "run", str(f), "--no-progress", "--storage",
-             "postgresql://nobody@127.0.0.1:9/none", cwd=tmp_path)
+    r = _cli(
+        "study",
+        "run",
+        str(f),
+        "--no-progress",
+        "--storage",
+        "postgresql://nobody@127.0.0.1:9/none",
+        cwd=tmp_path,
+    )
     assert r.returncode == 2
     assert "--storage" in r.stderr and "cannot open storage" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+import study_problem
 from optuna.trial import TrialState
 
-import study_problem
 from carbonspot.io.study_file import load_study_file
 from carbonspot.search.runner import StudySession
 

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+import study_problem
 from optuna.trial import TrialState
 
-import study_problem
 from carbonspot.io.study_file import load_study_file
 from carbonspot.search.pareto import pareto_mask
 from carbonspot.search.runner import StudySession, pareto_front, trial_matrix
