@@ -136,39 +136,40 @@ def _spatial_candidates(layer, acc, hint, preset):
     seen = set()
     for combo in itertools.product(*per_oa):
         usm = {oa: list(c) for (oa, _), c in zip(dims, combo, strict=False) if c is not None}
-        usm, scale = _add_diagonal(layer, acc, usm, hint, preset)
-        if preset.imc_diagonal_single_bl_dropped and acc.is_imc and scale:
-            bl = usm.get(acc.array.bl_dim, [])
-            if len(bl) == 1 and bl[0][0] in ("FX", "FY"):
+        for usm_d, scale in _add_diagonal(layer, acc, usm, hint, preset):
+            if preset.imc_diagonal_single_bl_dropped and acc.is_imc and scale:
+                bl = usm_d.get(acc.array.bl_dim, [])
+                if len(bl) == 1 and bl[0][0] in ("FX", "FY"):
+                    continue
+            sm = SpatialMapping.from_dict(usm_d)
+            if (sm, tuple(sorted(scale.items()))) in seen:
                 continue
-        sm = SpatialMapping.from_dict(usm)
-        if (sm, tuple(sorted(scale.items()))) in seen:
-            continue
-        seen.add((sm, tuple(sorted(scale.items()))))
-        out.append((sm, scale))
+            seen.add((sm, tuple(sorted(scale.items()))))
+            out.append((sm, scale))
     return out
 
 
 def _add_diagonal(layer, acc, usm, hint, preset):
     """Weight-diagonal OX/OY unrolling on the activation-served dim (carbonspot-model.md §9.1)."""
     if len(layer.constant_operands) != 1:
-        return usm, {}
+        return [(usm, {})]
     inner = _inner_memories(acc)
     if "I" not in inner or "O" not in inner:
-        return usm, {}
+        return [(usm, {})]
     act_served = list(inner["I"].served_dims)
     out_served = list(inner["O"].served_dims)
     if len(act_served) != 1 or not out_served:
-        return usm, {}
+        return [(usm, {})]
     sizes = acc.dim_sizes
     a_oa, o_oa = act_served[0], out_served[0]
-    w_ir = [d for d in ("OX", "OY") if layer.loops[d] > 1]
+    # weight-irrelevant loops in the layer's loop order (OY before OX, zigzag-model.md §3)
+    w_ir = [d for d in ("OY", "OX") if layer.loops[d] > 1]
     targets = [d for d in w_ir if d in hint.get(a_oa, [])]
     if not targets:
-        return usm, {}
+        return [(usm, {})]
     exist_act = math.prod(s for _, s in usm.get(a_oa, [])) if usm.get(a_oa) else 1
     if 2 * exist_act > sizes[a_oa]:  # only when the existing unroll is at most half (§9.1)
-        return usm, {}
+        return [(usm, {})]
     pair = {"OX": "FX", "OY": "FY"}
     w_r = {d: 1 for d in w_ir}  # existing FX/FY unrolling on the output-served dim, by partner
     ir_size = 1
@@ -181,7 +182,8 @@ def _add_diagonal(layer, acc, usm, hint, preset):
     # pools of prime factors; the original's generator adds no fractional "max allowed"
     # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
     pools = {d: [(d, float(f)) for f in prime_factors(layer.loops[d])] for d in targets}
-    best, best_size = [], 0.0
+    best, best_size, ties = [], 0.0, []
+    last_wins = preset.diagonal_last_feasible
     for k in range(1, len(targets) + 1):
         for dim_comb in itertools.combinations(targets, k):
             pool = [e for d in dim_comb for e in pools[d]]
@@ -201,16 +203,29 @@ def _add_diagonal(layer, acc, usm, hint, preset):
                         req *= w_r[other[0]] if other else 1
                     if req > sizes[o_oa]:
                         continue
-                    if csize > best_size:  # largest OX·OY, first of equals
+                    if csize > best_size:
                         best = [(d, s) for d, s in cm_.items()]
-                        best_size = csize
-    best = [(d, s) for d, s in best if s > 1]
-    if not best:
-        return usm, {}
-    usm = dict(usm)
-    usm[a_oa] = list(usm.get(a_oa, [])) + best
-    scale = math.prod(s for _, s in best)
-    return usm, {inner["I"].name: float(scale)}
+                        ties = [best]
+                        # the original never updates best_comb_size: the last feasible
+                        # combination wins (§9.1, §13.9); corrected keeps every largest one
+                        if not last_wins:
+                            best_size = csize
+                    elif csize == best_size and not last_wins:
+                        ties.append([(d, s) for d, s in cm_.items()])
+    options = []
+    for comb in ties if not last_wins else [best]:
+        comb = [(d, s) for d, s in comb if s > 1]
+        if comb and comb not in options:
+            options.append(comb)
+    if not options:
+        return [(usm, {})]
+    out = []
+    for comb in options:
+        new_usm = dict(usm)
+        new_usm[a_oa] = list(usm.get(a_oa, [])) + comb
+        scale = math.prod(s for _, s in comb)
+        out.append((new_usm, {inner["I"].name: float(scale)}))
+    return out
 
 
 # --------------------------------------------------------------------------- temporal

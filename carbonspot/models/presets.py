@@ -45,6 +45,8 @@ class Preset:
     latency_excludes_loading: bool
     # on-loading "half-shared" bucket assigned, not accumulated (§6.5 step 4, §13.9)
     half_shared_bucket_assigned: bool
+    # diagonal OX/OY mapping: best_comb_size never updated, last feasible comb wins (§9.1, §13.9)
+    diagonal_last_feasible: bool
     # IMC: a diagonal (OX/OY on the word line) with a single bit-line loop crashes the
     # original's row count (zigzag-model.md §8.5), so such spatial mappings never win
     imc_diagonal_single_bl_dropped: bool
