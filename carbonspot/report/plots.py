@@ -98,6 +98,15 @@ def log_axis(ax, axis: str, values: np.ndarray | None = None) -> None:
         target.set_minor_locator(NullLocator())
 
 
+def _bar_floor(ax, values: np.ndarray, factor: float = 3.0) -> None:
+    """Bars on a log axis start at the axis bottom: put it a factor below the smallest bar
+    so that every bar shows a visible height."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if len(v):
+        ax.set_ylim(bottom=v.min() / factor)
+
+
 def _set_scale(ax, axis: str, values: np.ndarray) -> bool:
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -251,6 +260,7 @@ def _stacked_bars(
             clip_on=False,
         )
         log_axis(ax, "y", np.concatenate([values[values > 0], totals[totals > 0]]))
+        _bar_floor(ax, values[values > 0])
         title += " (parts side by side, log scale; — = total)"
     else:
         bottom = np.zeros(len(labels))
@@ -263,6 +273,7 @@ def _stacked_bars(
             bottom += values[k]
         if len(names) == 1 and spans_decades(totals):
             log_axis(ax, "y", totals)
+            _bar_floor(ax, totals)
         else:
             ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
         ax.margins(y=0.12)
@@ -647,7 +658,8 @@ def per_workload(ds: DesignSet, selections: Mapping[str, object]) -> Figure | No
                 color=PART_COLORS[k % len(PART_COLORS)],
                 label=labels[k],
             )
-        _set_scale(ax, "y", np.concatenate(allv))
+        if _set_scale(ax, "y", np.concatenate(allv)):
+            _bar_floor(ax, np.concatenate(allv))
         ax.set_xticks(x, workloads)
         ax.set_ylabel(select.metric_label(m))
         ax.grid(axis="y", alpha=0.3)
@@ -699,6 +711,7 @@ def per_layer(layers: pd.DataFrame, title: str) -> Figure | None:
             tot = sub[total].to_numpy(dtype=float)
             if spans_decades(tot, 20.0):
                 log_axis(ax, "y", tot)
+                _bar_floor(ax, tot)
             else:
                 ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
             ax.set_xticks(xs, names, rotation=60, ha="right", fontsize=7)
