@@ -159,6 +159,12 @@ def _fit_reason(layer: Layer, acc: Accelerator, n_levels: dict[str, int] | None)
         biggest = max((m.size_bits for m in levels), default=0)
         if bits > biggest:
             parts.append(f"operand {op} ({bits} bits) exceeds every memory holding it")
+        elif levels and bits > levels[-1].size_bits:
+            top = levels[-1]
+            parts.append(
+                f"operand {op} ({bits} bits) exceeds its top memory {top.name!r} "
+                f"({top.size_bits} bits), which must hold all of it"
+            )
     if not parts:
         parts.append("no loop ordering fits the memory hierarchy")
     return f"layer {layer.name!r}: " + "; ".join(parts)
