@@ -133,8 +133,12 @@ def study_design_set(study: Any, workload: str | None = None) -> DesignSet:
         design = _design_of(t)
         key = str(ua.get("design_key") or json.dumps(design, sort_keys=True, default=str))
         rec: dict[str, Any] = {"number": t.number, "design_id": key}
-        rec.update(design)
-        param_names.update(dict.fromkeys(design))
+        # Column order: the template, the searched variables (file order), then fixed values.
+        ordered = [k for k in ("template",) if k in design]
+        ordered += [k for k in t.params if k in design and k not in ordered]
+        ordered += [k for k in design if k not in ordered]
+        rec.update({k: design[k] for k in ordered})
+        param_names.update(dict.fromkeys(ordered))
         metrics = ua.get("metrics") or {}
         rec.update({k: _finite_or_nan(v) if k != "meets_period" else v for k, v in metrics.items()})
         for col, v in zip(columns, t.values or [], strict=False):
