@@ -695,14 +695,42 @@ def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarra
             avg = np.floor(a_i * p / pdur_)
             req = req + np.where(pc_ > 1, np.ceil(avg / prob.cycles_per_op), 0)
         surplus = np.maximum(0, (bw_max - req) / bw_max * comp)
+        keys, tots, mins, once = [], [], [], []
         for op, m, direction, _pdur, _w, _real, _pc, bw in entries:
             real_, pc_, *_ = records[(op, m, direction)]
             d = per[op]
-            mn = np.ceil(d["data_i"][:, 1] * d["pbits"][:, 1] / bw - 1e-9)
-            once = np.maximum(mn, real_ - surplus)
-            rec_val[(op, m, direction)] = np.where(pc_ == 1, np.minimum(real_, once), real_)
-            rec_val[(op, m, direction)] = np.where(pc_ == 0, 0.0, rec_val[(op, m, direction)])
+            keys.append((op, m, direction))
+            tots.append(np.where(pc_ == 0, 0.0, real_))
+            # a once-loaded transfer cannot shrink below one innermost tile per word
+            mins.append(
+                np.minimum(real_, np.ceil(d["data_i"][:, 1] * d["pbits"][:, 1] / bw - 1e-9))
+            )
+            once.append(pc_ == 1)
             shared_port[(op, m, direction)] = two_inputs
+        if not keys:
+            continue
+        tot = np.stack(tots, axis=1)
+        reducible = np.stack(once, axis=1)
+        lo = np.where(reducible, np.stack(mins, axis=1), tot)
+        # balanced (water-filling) reduction of the once-loaded transfers by the port's
+        # surplus cycles, clamped at their minimum (the original's negative remainders,
+        # zigzag-model.md §7.7 / issue #125, are not reproduced)
+        if len(keys) == 1 or not reducible.any():
+            val = np.where(reducible, np.maximum(lo, tot - surplus[:, None]), tot)
+        else:
+            top_level = tot.max(axis=1)
+            low_level = np.zeros(C)
+            for _ in range(30):
+                mid = (top_level + low_level) / 2
+                cut = np.maximum(0.0, tot - np.maximum(mid[:, None], lo)).sum(axis=1)
+                enough = cut <= surplus
+                top_level = np.where(enough, mid, top_level)
+                low_level = np.where(enough, low_level, mid)
+            level = top_level[:, None]
+            val = np.where(reducible, np.minimum(tot, np.maximum(level, lo)), tot)
+        val = np.ceil(val - 1e-9)
+        for j, key in enumerate(keys):
+            rec_val[key] = val[:, j]
     buckets = {}
     assign_half = prob.preset.half_shared_bucket_assigned
     for op in ("I", "W"):
