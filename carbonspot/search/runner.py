@@ -23,6 +23,7 @@ Rules shared by all solvers (they make resumption and many workers safe):
 
 from __future__ import annotations
 
+import bisect
 import math
 import multiprocessing as mp
 import os
@@ -212,21 +213,46 @@ class StudySession:
             self._last_stale = now
             self.failed_stale += st.fail_stale(self.study, retry=self.is_sampler)
 
-    def _yield_reason(self, number: int, key: str, trials: Sequence[FrozenTrial]) -> str | None:
-        """Why trial ``number`` must not evaluate ``key`` (duplicate or over budget), if so."""
-        n_before = 0
+    def _yield_reasons(
+        self, claims: Sequence[tuple[int, str]], trials: Sequence[FrozenTrial]
+    ) -> list[str | None]:
+        """For each claim ``(number, key)``: why it must not evaluate its design, or ``None``.
+
+        A claim yields to a COMPLETE trial with the same design, to an earlier trial (lower
+        number) holding the same design, and when COMPLETE trials plus earlier RUNNING ones
+        already fill the budget. One pass over ``trials`` (O(trials + claims)).
+        """
+        n_complete = 0
+        running_numbers: list[int] = []
+        first_by_key: dict[str, int] = {}
+        complete_by_key: dict[str, int] = {}
         for t in trials:
-            if t.number == number:
+            key = t.user_attrs.get("design_key")
+            if t.state == TrialState.COMPLETE:
+                n_complete += 1
+                if key is not None:
+                    complete_by_key.setdefault(key, t.number)
+            else:
+                running_numbers.append(t.number)
+            if key is not None and t.number < first_by_key.get(key, 1 << 62):
+                first_by_key[key] = t.number
+        running_numbers.sort()
+        out: list[str | None] = []
+        for number, key in claims:
+            done = complete_by_key.get(key)
+            first = first_by_key.get(key, number)
+            if done is not None and done != number:
+                out.append(f"duplicate of trial {done}")
                 continue
-            if t.state == TrialState.COMPLETE or t.number < number:
-                n_before += 1
-            if t.number < number and t.user_attrs.get("design_key") == key:
-                return f"duplicate of trial {t.number}"
-            if t.state == TrialState.COMPLETE and t.user_attrs.get("design_key") == key:
-                return f"duplicate of trial {t.number}"
-        if n_before >= self.budget:
-            return "budget reached"
-        return None
+            if first < number:
+                out.append(f"duplicate of trial {first}")
+                continue
+            earlier_running = bisect.bisect_left(running_numbers, number)
+            if n_complete + earlier_running >= self.budget:
+                out.append("budget reached")
+                continue
+            out.append(None)
+        return out
 
     def n_complete(self) -> int:
         """COMPLETE trials of the study (all processes)."""
@@ -241,10 +267,12 @@ class StudySession:
             self.progress(self)
 
     # --- writing trials ---------------------------------------------------------------------
-    def _write(self, trial_id: int, number: int, ev: Evaluation) -> None:
+    def _write(
+        self, trial_id: int, number: int, ev: Evaluation, written: tuple[str, ...] = ("design_key",)
+    ) -> None:
         trial = optuna.Trial(self.study, trial_id)
         for k, v in ev.user_attrs().items():
-            if k != "design_key":
+            if k not in written:
                 self.storage.set_trial_user_attr(trial_id, k, v)
         for k, v in ev.constraints.items():
             trial.set_constraint(k, v)
@@ -273,7 +301,7 @@ class StudySession:
             datetime_complete=None,
             params=params,
             distributions=dists,
-            user_attrs={"design_key": design_key(design)},
+            user_attrs={"design_key": design_key(design), "design": dict(design)},
             system_attrs={st.WORKER_ATTR: self.worker, st.HEARTBEAT_ATTR: time.time()},
             intermediate_values={},
             trial_id=-1,
@@ -312,9 +340,9 @@ class StudySession:
                 design = space.suggest(trial)
                 key = design_key(design)
                 trial.set_user_attr("design_key", key)
-                reason = self._yield_reason(
-                    trial.number, key, self.trials((TrialState.COMPLETE, TrialState.RUNNING))
-                )
+                reason = self._yield_reasons(
+                    [(trial.number, key)], self.trials((TrialState.COMPLETE, TrialState.RUNNING))
+                )[0]
                 if reason is not None:
                     self._skip(tid, trial.number, reason)
                     streak += 1
@@ -381,8 +409,8 @@ class StudySession:
             return out
         live = self.trials((TrialState.COMPLETE, TrialState.RUNNING))
         mine = []
-        for tid, number, key in claims:
-            reason = self._yield_reason(number, key, live)
+        reasons = self._yield_reasons([(number, key) for _, number, key in claims], live)
+        for (tid, number, key), reason in zip(claims, reasons, strict=True):
             if reason is None:
                 mine.append((tid, number, key))
                 self.heartbeat.add(tid, beat_now=False)
@@ -401,7 +429,7 @@ class StudySession:
             raise
         for (tid, number, key), ev in zip(mine, evs, strict=True):
             self.memo.remember(ev)
-            self._write(tid, number, ev)
+            self._write(tid, number, ev, written=("design_key", "design"))
             self.heartbeat.remove(tid)
             self.n_evaluated += 1
             for i in todo[key][1]:
