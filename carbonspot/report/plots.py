@@ -352,6 +352,15 @@ def _scope(ds: DesignSet) -> str:
     return f"workload {ds.workload}"
 
 
+def _scaled_label(label: str, exponent: int) -> str:
+    """``energy [pJ]`` scaled by 10^6 → ``energy [10⁶ pJ]``."""
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    if label.endswith("]") and "[" in label:
+        head, unit = label[:-1].split("[", 1)
+        return f"{head}[{power} {unit}]"
+    return f"{label} [×{power}]"
+
+
 def pareto_3d(ds: DesignSet, selections: Mapping[str, object]) -> Figure | None:
     """3-D latency–energy–carbon scatter (CA and PA side by side), selections marked."""
     df = ds.designs
@@ -369,8 +378,19 @@ def pareto_3d(ds: DesignSet, selections: Mapping[str, object]) -> Figure | None:
         finite = np.isfinite(raw).all(axis=1)
         logs = [spans_decades(raw[finite, j]) and (raw[finite, j] > 0).all() for j in range(3)]
 
-        def tr(v, logs=logs):
-            return [math.log10(x) if lg else x for x, lg in zip(v, logs, strict=True)]
+        # Linear axes are scaled by a power of ten named in the label (3-D axes place their
+        # offset text over the axis label).
+        scales = []
+        for j in range(3):
+            top = np.nanmax(np.abs(raw[finite, j])) if finite.any() else 1.0
+            e = math.floor(math.log10(top)) if top > 0 and not logs[j] else 0
+            scales.append(0 if -2 <= e <= 3 else e)
+
+        def tr(v, logs=logs, scales=scales):
+            return [
+                math.log10(x) if lg else x / 10.0**sc
+                for x, lg, sc in zip(v, logs, scales, strict=True)
+            ]
 
         P = np.array([tr(r) for r in raw[finite]]) if finite.any() else np.empty((0, 3))
         okf = ok[finite]
@@ -383,7 +403,10 @@ def pareto_3d(ds: DesignSet, selections: Mapping[str, object]) -> Figure | None:
         ax.scatter(*P[front].T, s=24, color="#08306b", depthshade=False)
         _mark_selected(ax, df, selections, cols, transform=tr)
         labels = [select.metric_label(c) for c in cols]
-        labels = [f"log₁₀ {lbl}" if lg else lbl for lbl, lg in zip(labels, logs, strict=True)]
+        labels = [
+            f"log₁₀ {lbl}" if lg else (_scaled_label(lbl, sc) if sc else lbl)
+            for lbl, lg, sc in zip(labels, logs, scales, strict=True)
+        ]
         ax.set_xlabel(labels[0], fontsize=8, labelpad=6)
         ax.set_ylabel(labels[1], fontsize=8, labelpad=6)
         ax.set_zlabel(labels[2], fontsize=8, labelpad=8)
