@@ -74,5 +74,5 @@ def postgres_url():
 def test_three_workers_on_postgresql(tmp_path):
     url = postgres_url()
     name = f"pg_{uuid.uuid4().hex[:8]}"
-    session, outs = run_workers(tmp_path, url, 3, "optuna-nsga2", 30, name)
-    check(session, 30, outs)
+    session, outs = run_workers(tmp_path, url, 3, "optuna-nsga2", 21, name)
+    check(session, 21, outs)

@@ -1,11 +1,10 @@
 """Study-file validation: clear InputErrors naming the field; CLI exit 2 with one line."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from carbonspot.cli import main
 from carbonspot.errors import InputError
 from carbonspot.io.study_file import load_study_file, parse_study
 
@@ -61,14 +60,10 @@ def test_grid_needs_steps_for_reals(tmp_path):
         parse_study(data, "s.yaml")
 
 
-def _cli(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "carbonspot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+def _cli(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.err
 
 
 @pytest.mark.parametrize(
@@ -85,31 +80,32 @@ def _cli(*args, cwd):
         ),
     ],
 )
-def test_cli_bad_file_exit_2_one_line(tmp_path, text, needle):
+def test_cli_bad_file_exit_2_one_line(tmp_path, capsys, text, needle):
     f = tmp_path / "bad.yaml"
     f.write_text(text)
-    r = _cli("study", "run", str(f), "--no-progress", cwd=tmp_path)
-    assert r.returncode == 2
-    assert needle in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in r.stderr
+    code, err = _cli(capsys, "study", "run", str(f), "--no-progress")
+    assert code == 2
+    assert needle in err and str(f) in err
+    assert len(err.strip().splitlines()) == 1
 
 
-def test_cli_unreachable_storage_exit_2(tmp_path):
+def test_cli_unreachable_storage_exit_2(tmp_path, capsys):
     f = tmp_path / "ok.yaml"
     f.write_text("suite: tiny\ntemplate: dimc\nvariables: {d1: [8, 16]}\nobjectives: [latency]\n")
-    r = _cli(
+    code, err = _cli(
+        capsys,
         "study",
         "run",
         str(f),
         "--no-progress",
         "--storage",
         "postgresql://nobody@127.0.0.1:9/none",
-        cwd=tmp_path,
     )
-    assert r.returncode == 2
-    assert "--storage" in r.stderr and "cannot open storage" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
+    assert code == 2
+    assert "--storage" in err and "cannot open storage" in err
+    assert len(err.strip().splitlines()) == 1
+    code, err = _cli(capsys, "study", "run", str(f), "--no-progress", "--storage", "nonsense")
+    assert code == 2 and "not a storage URL" in err
 
 
 def test_load_missing_file():
