@@ -116,3 +116,24 @@ def test_all_infeasible_and_unknown_studies_exit_2(tmp_path, capsys) -> None:
     missing = str(tmp_path / "none.journal")
     assert main(["report", "nope", "--storage", missing, "--out", str(tmp_path / "o")]) == 2
     assert "no study storage" in capsys.readouterr().err
+
+
+def test_empty_study_exits_2_and_study_pareto_selection(tmp_path, capsys) -> None:
+    import optuna
+
+    from carbonspot.report.study_source import select_in_study
+    from carbonspot.search.storage import open_storage
+
+    storage = _run_study(tmp_path, STUDY)
+    store = open_storage(storage)
+    optuna.create_study(study_name="empty", storage=store, directions=["minimize"] * 2)
+    assert main(["report", "empty", "--storage", storage, "--out", str(tmp_path / "e")]) == 2
+    assert "has no designs" in capsys.readouterr().err
+    # the selection `carbonspot study pareto` shows: same designs as the report, with trials
+    study = optuna.load_study(study_name="report-test", storage=store)
+    sel, table, sentences = select_in_study(study)
+    fastest = min(study.trials, key=lambda t: t.values[0])
+    assert table.loc["fastest", "trial"] == fastest.number
+    assert sel["fastest"]["latency_ns"] == pytest.approx(fastest.values[0])
+    assert set(table.index) >= {"fastest", "lowest_carbon_ca", "knee"}
+    assert sentences and sentences[0].startswith("Under CA")

@@ -227,8 +227,13 @@ def build_report(
         label = select.design_label(df, idx)
         try:
             layers, how = layer_rows(ds, idx, presets=presets)
-        except (ImportError, InputError) as exc:
+        except InputError as exc:
             notes.append(f"per_layer.png not drawn: {exc}")
+        except Exception as exc:  # noqa: BLE001 - an optional figure must not sink the report
+            notes.append(
+                f"per_layer.png not drawn: re-evaluating the design failed "
+                f"({type(exc).__name__}: {exc})"
+            )
         else:
             fig = plots.per_layer(
                 layers, f"Per-layer energy and latency — {label} ({SHORT_ROLE.get(role, role)})"
