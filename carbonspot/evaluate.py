@@ -32,6 +32,7 @@ __all__ = [
     "evaluate_workload",
     "default_hint",
     "memory_tops",
+    "layer_graph",
     "clear_cache",
 ]
 
@@ -65,10 +66,40 @@ def _check(objective: str, preset: str | Preset | None) -> Preset:
     return get_preset(preset)
 
 
-def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
+def layer_graph(workload: Workload) -> dict[str, tuple[str, ...]] | None:
+    """Producers of each costed layer, costless layers bridged (None if not recorded).
+
+    Uses an optional ``inputs`` attribute (names of producer layers) on every layer; the
+    original removes element-wise "dummy" nodes and connects their producers to their
+    consumers (carbonspot-model.md §9.5).
+    """
+    if not workload.layers or any(getattr(la, "inputs", None) is None for la in workload.layers):
+        return None
+    by_name = {la.name: la for la in workload.layers}
+
+    def producers(name: str, seen: frozenset = frozenset()) -> tuple[str, ...]:
+        out: list[str] = []
+        for src in getattr(by_name[name], "inputs", ()) or ():
+            if src not in by_name or src in seen:
+                continue
+            if by_name[src].costless:
+                out += [p for p in producers(src, seen | {src}) if p not in out]
+            elif src not in out:
+                out.append(src)
+        return tuple(out)
+
+    return {la.name: producers(la.name) for la in workload.compute_layers}
+
+
+def memory_tops(
+    acc: Accelerator, layers: list[Layer], graph: dict[str, tuple[str, ...]] | None = None
+) -> list[dict[str, int]]:
     """Levels kept per operand for each layer (carbonspot-model.md §9.5), as level counts.
 
-    Layers are taken in order as a chain (the previous output level is the next input level).
+    Without ``graph`` the layers form a chain (the previous output level is the next input
+    level). With it (producers per layer, see :func:`layer_graph`), a layer's input level is
+    its first producer's output level, and branch start/end layers (several consumers, or
+    one consumer with several producers) keep their output in the top memory.
     """
     mems = acc.memories
     n_dims = len(acc.dim_sizes)
@@ -77,14 +108,31 @@ def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
     )  # whole-workload weights
     top_of = {op: max(i for i, m in enumerate(mems) if op in m.operands) for op in "IWO"}
     w_level = top_of["W"]
+    consumers: dict[str, list[str]] = {}
+    if graph is not None:
+        for name, srcs in graph.items():
+            for src in srcs:
+                consumers.setdefault(src, []).append(name)
     io_levels = []
+    o_of: dict[str, int] = {}
     prev_o = None
     for li, lay in enumerate(layers):
         i_bits = lay.operand_elements("I") * lay.precision.input_bits
         o_bits = lay.operand_elements("O") * lay.precision.output_bits
-        i_level = prev_o if prev_o is not None else top_of["I"]
+        srcs = graph.get(lay.name, ()) if graph is not None else ()
+        if graph is not None:
+            first = next((o_of[s_] for s_ in srcs if s_ in o_of), None)
+            i_level = first if first is not None else top_of["I"]
+        else:
+            i_level = prev_o if prev_o is not None else top_of["I"]
         o_level = top_of["O"]
+        cons = consumers.get(lay.name, [])
+        branch = graph is not None and (
+            len(cons) > 1 or (len(cons) == 1 and len(graph.get(cons[0], ())) > 1)
+        )
         for idx in range(len(mems) - 1, -1, -1):
+            if branch:
+                break
             m = mems[idx]
             io_both = "I" in m.operands and "O" in m.operands
             serve_w = "W" in m.operands
@@ -98,6 +146,7 @@ def memory_tops(acc: Accelerator, layers: list[Layer]) -> list[dict[str, int]]:
             if serve_w and w_total <= cap and len(m.served_dims) == n_dims and idx < w_level:
                 w_level = idx
         io_levels.append((i_level, o_level))
+        o_of[lay.name] = o_level
         prev_o = o_level
     out = []
     for i_level, o_level in io_levels:
@@ -249,7 +298,7 @@ def evaluate_workload(
     """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility."""
     p = _check(objective, preset)
     layers = list(workload.compute_layers)
-    tops = memory_tops(acc, layers) if layers else []
+    tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
     results = [
         evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t)
         for lay, t in zip(layers, tops, strict=False)

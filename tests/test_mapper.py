@@ -221,3 +221,29 @@ def test_user_mapping_yaml_ours_and_zigzag(tmp_path):
     bad.write_text("- name: conv\n  spatial_mapping: {D1: ['Q, 4']}\n")
     with pytest.raises(InputError):
         load_mapping(bad)
+
+
+def test_branch_layers_keep_outputs_in_the_top_memory():
+    # conv_a feeds conv_b and (through a costless add) conv_c: a branch start (§9.5)
+    def conv(name, inputs):
+        lay = Layer(
+            name, "Conv", {"K": 8, "C": 8, "OY": 8, "OX": 8, "FY": 3, "FX": 3}, padding=(1, 1, 1, 1)
+        )
+        object.__setattr__(lay, "inputs", inputs)
+        return lay
+
+    add = Layer("add", "Add", {"G": 8, "OY": 8, "OX": 8}, costless=True)
+    object.__setattr__(add, "inputs", ("conv_a", "conv_b"))
+    layers = (conv("conv_a", ()), conv("conv_b", ("conv_a",)), add, conv("conv_c", ("add",)))
+    from carbonspot.evaluate import layer_graph
+
+    wl = Workload("res", layers)
+    graph = layer_graph(wl)
+    assert graph == {"conv_a": (), "conv_b": ("conv_a",), "conv_c": ("conv_a", "conv_b")}
+    acc = load_accelerator("pdigital_ws:dim=32,sram_bytes=131072", ORIG, 100)
+    n_o = len(acc.levels("O"))
+    chain = memory_tops(acc, list(wl.compute_layers))
+    tops = memory_tops(acc, list(wl.compute_layers), graph)
+    assert chain[0]["O"] < n_o  # small tensors: the SRAM is the top in a chain
+    assert tops[0]["O"] == n_o and tops[1]["O"] == n_o  # branch start and end: top memory
+    assert tops[1]["I"] == n_o  # conv_b reads conv_a's output from where it was left
