@@ -6,7 +6,8 @@ CarbonSpot never imports zigzag. Usage::
     $ZIGZAG_PYTHON benchmarks/_zigzag_runner.py jobs.json > results.json
 
 ``jobs.json``: {"jobs": [{"name", "accelerator", "workload", "mapping", "opt", "imc",
-"lpf_limit"}]} with paths to ZigZag v3 YAML files. Output: {"results": [{"name", "seconds",
+"lpf_limit", "mix"}]} (``mix``, default true: mixed spatial unrollings, as the original
+CarbonSpot's ZigZag fork always generated them, carbonspot-model.md §9.1) with paths to ZigZag v3 YAML files. Output: {"results": [{"name", "seconds",
 "energy_pj", "latency_cycles", "error"}]}, times measured around each API call.
 """
 
@@ -40,6 +41,7 @@ def main(path):
                     dump_folder=dump,
                     lpf_limit=job.get("lpf_limit", 6),
                     in_memory_compute=job.get("imc", False),
+                    enable_mix_spatial_mapping=job.get("mix", True),
                     loma_show_progress_bar=False,
                 )
                 seconds = time.perf_counter() - start

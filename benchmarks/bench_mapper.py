@@ -16,7 +16,8 @@ objective values are printed.
 Setting up ZigZag: ``python3 -m venv /tmp/zzvenv && /tmp/zzvenv/bin/pip install zigzag-dse six``
 (zigzag-dse 3.9.1 imports ``six`` without declaring it).
 
-Both tools use the EDP objective (ZigZag's ``opt="EDP"``, LOMA with ``lpf_limit=6``) on the same
+Both tools use the EDP objective (ZigZag's ``opt="EDP"``, LOMA with ``lpf_limit=6``, mixed
+spatial unrollings on as in the original CarbonSpot, carbonspot-model.md §9.1) on the same
 hardware (built with ``--preset``, default ``corrected``, and exported to ZigZag). ZigZag's own
 IMC model (zigzag-dse) is not the original CarbonSpot fork's and ``carbonspot2025`` leaves data
 on/off-loading out of the latency, so objective values are comparable only where the models
