@@ -98,11 +98,14 @@ def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
             label = f"{select.metric_label(metric).split(' [')[0]} ÷ fastest"
             cells = [f"{float(v):.3g}×" if math.isfinite(float(v)) else "-" for v in table[col]]
         else:
-            label = (
-                "design"
-                if col == "design"
-                else (col if col in table.attrs.get("params", []) else select.metric_label(col))
-            )
+            if col in ("design", "trial"):
+                label = col
+            elif col == "objective":
+                label = "mapper objective"
+            elif col in table.attrs.get("params", []):
+                label = col
+            else:
+                label = select.metric_label(col)
             cells = [_fmt(v) for v in table[col]]
         rows.append([label, *cells])
     return header, rows
