@@ -117,3 +117,16 @@ def test_mapping_file_fixes_spatial_unrolling(tmp_path, capsys, record):
     for fixed, free in zip(rec["layers"], record["layers"], strict=True):
         edp_fixed = fixed["energy_pj"] * fixed["latency_cycles"]
         assert edp_fixed >= free["energy_pj"] * free["latency_cycles"] * (1 - 1e-9)
+
+
+def test_design_dram_is_charged_unless_carbon_says_otherwise(capsys):
+    acc = "dimc:dim=32,sram_bytes=32768,dram_gb=0.5"
+    base = ["evaluate", "-a", acc, "-w", "ae", "--format", "json"]
+    assert main(base) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert main([*base, "--carbon", "dram_gb=1"]) == 0
+    explicit = json.loads(capsys.readouterr().out)
+    assert built["carbon_params"]["dram_gb"] == 0.5
+    assert explicit["carbon_params"]["dram_gb"] == 1.0
+    # DRAM carbon is proportional to the capacity charged (same design, same latency)
+    assert explicit["carbon_ca_dram_g"] == pytest.approx(2 * built["carbon_ca_dram_g"])

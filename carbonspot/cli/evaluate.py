@@ -136,6 +136,7 @@ def evaluate_record(
     preset: str | None = None,
     period_s: float | None = None,
     carbon_params=None,
+    carbon_dram_from_design: bool = True,
 ) -> dict[str, Any]:
     """Everything ``evaluate --format json`` prints, as a dict (also used by the tests)."""
     from carbonspot.evaluate import evaluate_workload
@@ -149,6 +150,10 @@ def evaluate_record(
     if carbon_params is None:
         carbon_params = design_mod.resolve_carbon_params(preset_name)
     acc = load_accelerator(spec, preset_name, workload_weight_bytes=workload.weight_bytes)
+    spec_dram = _spec_dram_gb(spec)
+    if carbon_dram_from_design and spec_dram is not None:
+        # the DRAM the design is built with is the DRAM charged (as in sweep)
+        carbon_params = design_mod.with_dram_gb(carbon_params, spec_dram)
     kwargs: dict[str, Any] = {"objective": objective, "preset": preset_name}
     if mapping is not None:
         kwargs["mapping"] = _load_mapping(mapping)
@@ -192,6 +197,26 @@ def evaluate_record(
     return record
 
 
+def _spec_dram_gb(spec: str) -> str | None:
+    """``dram_gb`` written in a template spec ``NAME:...,dram_gb=X``, else None."""
+    if ":" not in spec or spec.endswith((".yaml", ".yml")):
+        return None
+    from carbonspot.models.templates import parse_template_spec
+
+    return parse_template_spec(spec)[1].get("dram_gb")
+
+
+def _carbon_sets_dram(args: argparse.Namespace) -> bool:
+    """True when --carbon or --carbon-file sets the DRAM capacity explicitly."""
+    texts = list(getattr(args, "carbon", None) or [])
+    path = getattr(args, "carbon_file", None)
+    if path:
+        from carbonspot.io.carbon_params import read_carbon_file
+
+        texts.extend(read_carbon_file(path))
+    return any(key in str(t) for t in texts for key in ("dram_gb", "dram_mb"))
+
+
 def _load_mapping(path: str):
     try:
         from carbonspot.io.mapping_yaml import load_mapping
@@ -212,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         period_s=args.period,
         carbon_params=carbon_params_from_args(args, get_preset(args.preset).name),
+        carbon_dram_from_design=not _carbon_sets_dram(args),
     )
     if args.format == "json":
         print_json(record)
