@@ -154,8 +154,9 @@ def open_study(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(spec.metric_names)
-    if SPEC_ATTR not in study.user_attrs:
-        study.set_user_attr(SPEC_ATTR, spec_summary(spec))
+    summary = spec_summary(spec)
+    if study.user_attrs.get(SPEC_ATTR) != summary:  # the latest run's settings (budget, solver)
+        study.set_user_attr(SPEC_ATTR, summary)
     return study
 
 

@@ -240,7 +240,9 @@ def fail_stale(study: optuna.Study, retry: bool) -> list[int]:
     failed: list[int] = []
     storage = study._storage
     if isinstance(storage, BaseHeartbeat) and (storage.get_heartbeat_interval() is not None):
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
     running = storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,))
     for t in stale_trials(running):
         try:
