@@ -71,8 +71,55 @@ def postgres_url():
     return url
 
 
-def test_three_workers_on_postgresql(tmp_path):
+PG_STUDY = """name: {name}
+workloads: [ae]
+template: dimc
+variables:
+  d1: {{pow2: [8, 64]}}
+  d2: {{pow2: [8, 64]}}
+objectives: [latency, energy]
+solver: optuna-tpe
+solver_options: {{n_startup_trials: 4}}
+n_trials: 6
+"""
+
+
+def test_three_cli_workers_on_postgresql(tmp_path):
+    """``carbonspot study worker`` x3 on one PostgreSQL study, real objective (evaluate_design)."""
     url = postgres_url()
     name = f"pg_{uuid.uuid4().hex[:8]}"
-    session, outs = run_workers(tmp_path, url, 3, "optuna-nsga2", 21, name)
-    check(session, 21, outs)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(PG_STUDY.format(name=name))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "carbonspot",
+                "study",
+                "worker",
+                str(path),
+                "--storage",
+                url,
+                "--seed",
+                str(i),
+                "--no-progress",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    spec = load_study_file(path)
+    session = StudySession(spec, url)
+    complete = session.trials((TrialState.COMPLETE,))
+    keys = [t.user_attrs["design_key"] for t in complete]
+    assert len(complete) == 6 and len(set(keys)) == 6
+    assert not session.trials((TrialState.FAIL,)) and not session.trials((TrialState.RUNNING,))
+    evaluated = [int(o.split("(")[1].split(" evaluated")[0]) for o, _ in outs]
+    assert sum(evaluated) == 6
+    assert all(t.user_attrs["metrics"]["latency_ns"] > 0 for t in complete)
