@@ -13,13 +13,6 @@ from carbonspot.io.carbon_params import (
 )
 from carbonspot.io.literature_chips import load_chips
 from carbonspot.models.literature import SUITES
-from carbonspot.report.literature import (
-    TABLE_COLUMNS,
-    evaluate_literature,
-    literature_json,
-    literature_rows,
-    plot_literature,
-)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate, print and plot."""
+    from carbonspot.report.literature import (
+        TABLE_COLUMNS,
+        evaluate_literature,
+        literature_json,
+        literature_rows,
+        plot_literature,
+    )
+
     if args.no_builtin and not args.chips:
         raise InputError("--no-builtin needs at least one --chips FILE", field="--no-builtin")
     params = carbon_params_from_args(args)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from carbonspot.report.sources import load_source
-from carbonspot.report.write import FORMATS, build_report, report_text, write_report
+FORMATS = ("md", "html")  # kept here so `carbonspot --help` need not import matplotlib
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, select, print the table and write the report folder."""
+    from carbonspot.report.sources import load_source
+    from carbonspot.report.write import build_report, report_text, write_report
+
     ds = load_source(args.source, storage=args.storage, workload=args.workload)
     if args.preset is not None:
         from carbonspot.models.presets import get_preset
