@@ -117,10 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="directory for the journals (default: temp)")
     ap.add_argument("--jobs", type=int, default=1, help="processes for the exhaustive grid")
     ap.add_argument("--no-overhead", action="store_true", help="skip the overhead measurement")
+    ap.add_argument(
+        "--solvers",
+        default="nsga2,optuna-nsga2,optuna-tpe,grid",
+        help="comma-separated solvers to compare (default: all)",
+    )
+    ap.add_argument(
+        "--overhead-only", action="store_true", help="only the study-loop overhead measurement"
+    )
     args = ap.parse_args(argv)
     out = Path(args.out or tempfile.mkdtemp(prefix="bench_search_"))
     out.mkdir(parents=True, exist_ok=True)
 
+    if args.overhead_only:
+        overhead(out, args.real)
+        return 0
     grid_spec = spec_for("grid", 10**9, 0, "exhaustive", args.real)
     size = grid_spec.space.size()
     metrics_fn = grid_spec.evaluator() if args.real else synthetic
@@ -158,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'solver':14s} {'evals':>6s} {'%space':>7s} {'HV ratio mean':>14s} {'min':>7s} {'max':>7s}"
     )
-    for solver in ("nsga2", "optuna-nsga2", "optuna-tpe", "grid"):
+    for solver in args.solvers.split(","):
         for frac in (0.02, 0.05, 0.10):
             budget = int(size * frac)
             ratios = []
