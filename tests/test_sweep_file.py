@@ -106,3 +106,11 @@ def test_paper_sweep_files(name, designs, valid):
     assert len(all_designs) == designs
     assert sum(check_design(t, p, spec.preset) is None for t, p in all_designs) == valid
     assert {t for t, _ in all_designs} == {"pdigital_os", "pdigital_ws", "aimc", "dimc"}
+
+
+def test_period_for_unknown_workload_is_rejected(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text("workloads: [ae]\nperiod_s: {resnet8: 0.1}\ndesigns: {template: dimc}\n")
+    rc = main(["sweep", str(f), "--out", str(tmp_path / "o.csv"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "period_s.resnet8" in err[0] and "ae" in err[0]

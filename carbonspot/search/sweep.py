@@ -163,6 +163,16 @@ def run_sweep(
     if jobs is not None and jobs < 1:
         raise InputError("must be at least 1", field="--jobs")
     loaded = list(workloads) if workloads is not None else load_sweep_workloads(spec)
+    if isinstance(spec.period_s, tuple):
+        names = [w.name for w in loaded]
+        for key, _ in spec.period_s:
+            if key not in names:
+                raise InputError(
+                    f"no workload {key!r} in this sweep",
+                    source=spec.source,
+                    field=f"period_s.{key}",
+                    allowed=names,
+                )
     carbon_params = design_mod.resolve_carbon_params(
         spec.preset, dict(spec.carbon), source=f"{spec.source}: carbon"
     )
