@@ -74,6 +74,19 @@ def _known_params(template: str) -> tuple[str, ...]:
     return tuple(sorted(TEMPLATE_PARAMS[template]))
 
 
+def _param_kind(template: str, key: str) -> type:
+    """Python type of a template parameter (int or float)."""
+    from carbonspot.models.templates import TEMPLATE_PARAMS
+
+    return TEMPLATE_PARAMS[template][key].kind
+
+
+def _kind_ok(value: Any, kind: type) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return kind is not int or float(value).is_integer()
+
+
 def load_sweep_file(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; every problem is one :class:`InputError`."""
     path = Path(path)
@@ -260,6 +273,14 @@ def _parse_blocks(raw: Any, source: str) -> tuple[DesignBlock, ...]:
                         field=f"{where}.params.{key}",
                         allowed=allowed,
                     )
+                kind = _param_kind(t, key)
+                for v in values:
+                    if not _kind_ok(v, kind):
+                        raise InputError(
+                            f"{v!r} is not {'an integer' if kind is int else 'a number'}",
+                            source=source,
+                            field=f"{where}.params.{key}",
+                        )
             params.append((str(key), tuple(values)))
         blocks.append(DesignBlock(tuple(templates), tuple(params)))
     return tuple(blocks)
