@@ -112,8 +112,10 @@ def _spatial_candidates(layer, acc, hint, preset):
         hints = [h for h in hint[oa]]
         single = [(d, maxu[oa][d]) for d in loop_order if maxu[oa][d] != 1 and d in hints]
         cands: list = [((d, u),) for d, u in single]
-        if single and len(hints) >= 2:
-            pool = [(d, f) for d, _ in single for f in prime_factors(layer.loops[d])]
+        pool = [(d, f) for d, _ in single for f in prime_factors(layer.loops[d])]
+        if single and len(hints) >= 2 and (len(pool) > MIX_POOL_LIMIT or len(hints) > 3):
+            cands += _mix_divisors(layer, [d for d, _ in single], size)
+        elif single and len(hints) >= 2:
             for k in range(2, len(hints) + 1):
                 for dim_comb in itertools.combinations(hints, k):
                     sub = [e for e in pool if e[0] in dim_comb]
@@ -146,6 +148,36 @@ def _spatial_candidates(layer, acc, hint, preset):
                 continue
             seen.add((sm, tuple(sorted(scale.items()))))
             out.append((sm, scale))
+    return out
+
+
+# Above this many prime factors (or more than 3 hinted dims) the original's enumeration of
+# combinations explodes; the distinct mixes are then listed as divisor tuples (same set).
+MIX_POOL_LIMIT = 12
+
+
+def _divisors(n: int) -> list[int]:
+    return [k for k in range(2, n + 1) if n % k == 0]
+
+
+def _mix_divisors(layer: Layer, dims: list[str], size: int) -> list[tuple]:
+    """Every mix of >= 2 dims, each unrolled by a divisor > 1 of its size, product <= size."""
+    divs = {d: _divisors(layer.loops[d]) for d in dims}
+    out: list[tuple] = []
+
+    def rec(i: int, chosen: list, prod: int) -> None:
+        if i == len(dims):
+            if len(chosen) >= 2:
+                out.append(tuple(chosen))
+            return
+        d = dims[i]
+        rec(i + 1, chosen, prod)
+        for v in divs[d]:
+            if prod * v > size:
+                break
+            rec(i + 1, [*chosen, (d, v)], prod * v)
+
+    rec(0, [], 1)
     return out
 
 
