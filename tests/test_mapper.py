@@ -247,3 +247,24 @@ def test_branch_layers_keep_outputs_in_the_top_memory():
     assert chain[0]["O"] < n_o  # small tensors: the SRAM is the top in a chain
     assert tops[0]["O"] == n_o and tops[1]["O"] == n_o  # branch start and end: top memory
     assert tops[1]["I"] == n_o  # conv_b reads conv_a's output from where it was left
+
+
+def test_every_layer_shape_gets_a_mapping_on_the_templates():
+    shapes = [
+        Layer("one", "Gemm", {}),
+        Layer("mm", "MatMul", {"B": 16, "K": 16, "C": 16}, constant_operands=()),
+        Layer(
+            "b7",
+            "Conv",
+            {"B": 4, "K": 3, "C": 5, "OY": 7, "OX": 7, "FY": 7, "FX": 7},
+            stride=(2, 2),
+            padding=(3, 3, 3, 3),
+        ),  # fmt: skip
+    ]
+    for spec in ("pdigital_os:dim=32,sram_bytes=131072", "dimc:dim=32,sram_bytes=131072"):
+        for preset in (ORIG, CORR):
+            acc = load_accelerator(spec, preset, 100)
+            for lay in shapes:
+                r = evaluate_layer(lay, acc, "edp", preset)
+                assert r.feasible, (spec, preset.name, lay.name, r.reason)
+                assert r.latency_cycles >= lay.macs / 1024

@@ -135,6 +135,7 @@ def _spatial_candidates(layer, acc, hint, preset):
         cands = cands[:2]
         per_oa.append(cands or [None])
     out = []
+    dropped: list = []
     seen = set()
     for combo in itertools.product(*per_oa):
         usm = {oa: list(c) for (oa, _), c in zip(dims, combo, strict=False) if c is not None}
@@ -142,13 +143,15 @@ def _spatial_candidates(layer, acc, hint, preset):
             if preset.imc_diagonal_single_bl_dropped and acc.is_imc and scale:
                 bl = usm_d.get(acc.array.bl_dim, [])
                 if len(bl) == 1 and bl[0][0] in ("FX", "FY"):
+                    dropped.append((SpatialMapping.from_dict(usm_d), scale))
                     continue
             sm = SpatialMapping.from_dict(usm_d)
             if (sm, tuple(sorted(scale.items()))) in seen:
                 continue
             seen.add((sm, tuple(sorted(scale.items()))))
             out.append((sm, scale))
-    return out
+    # the original would have crashed; never leave a layer without candidates
+    return out or dropped[:1]
 
 
 # Above this many prime factors (or more than 3 hinted dims) the original's enumeration of
