@@ -261,7 +261,10 @@ class StudySession:
 
     def exhausted(self) -> bool:
         """True when every design of a finite space has been evaluated."""
-        return self.space_size is not None and len(self.memo.cache) >= self.space_size
+        if self.space_size is None or len(self.memo.cache) < self.space_size:
+            return False
+        # the memo may hold designs of an earlier version of the study file: check the space
+        return all(design_key(d) in self.memo.cache for d in self.spec.space.grid())
 
     def _tick(self) -> None:
         if self.progress is not None:
