@@ -226,14 +226,12 @@ def test_user_mapping_yaml_ours_and_zigzag(tmp_path):
 def test_branch_layers_keep_outputs_in_the_top_memory():
     # conv_a feeds conv_b and (through a costless add) conv_c: a branch start (§9.5)
     def conv(name, inputs):
-        lay = Layer(
-            name, "Conv", {"K": 8, "C": 8, "OY": 8, "OX": 8, "FY": 3, "FX": 3}, padding=(1, 1, 1, 1)
-        )
-        object.__setattr__(lay, "inputs", inputs)
-        return lay
+        loops = {"K": 8, "C": 8, "OY": 8, "OX": 8, "FY": 3, "FX": 3}
+        return Layer(name, "Conv", loops, padding=(1, 1, 1, 1), inputs=inputs)
 
-    add = Layer("add", "Add", {"G": 8, "OY": 8, "OX": 8}, costless=True)
-    object.__setattr__(add, "inputs", ("conv_a", "conv_b"))
+    add = Layer(
+        "add", "Add", {"G": 8, "OY": 8, "OX": 8}, costless=True, inputs=("conv_a", "conv_b")
+    )
     layers = (conv("conv_a", ()), conv("conv_b", ("conv_a",)), add, conv("conv_c", ("add",)))
     from carbonspot.evaluate import layer_graph
 

@@ -80,6 +80,10 @@ class Layer:
     precision: Precision = field(default_factory=Precision)
     constant_operands: tuple[str, ...] = ("W",)
     costless: bool = False
+    # names of the layers producing this layer's activation input(s), in order; None when the
+    # loader did not record the graph (then layers are taken as a chain). Not part of ``key``:
+    # it changes which memories hold the activations (carbonspot-model.md §9.5), not the shape.
+    inputs: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         full = {d: int(self.loops.get(d, 1)) for d in LOOP_DIMS}
