@@ -109,6 +109,7 @@ class Problem:
     temporal: dict[str, int] = field(default_factory=dict)
     # diagonal mapping widens the activation register: size and bandwidth × unroll (§9.1)
     bw_scale: dict[str, float] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # per-activity constants, filled lazily
 
     @property
     def active_units(self) -> float:
@@ -541,65 +542,77 @@ def evaluate(
                          np.where(ps1, pc_th, 0), d["pbits"][:, m + 1])
                     )  # fmt: skip
 
-    # ---- word accesses and memory energy (fractional mapping)
-    mem_e = np.zeros(C)
+    # ---- word accesses and memory energy (fractional mapping), all activities at once
+    meta = _acts_meta(prob, acts)
+    a_f = np.stack([x[3] for x in acts], axis=1)
+    a_i = np.stack([x[4] for x in acts], axis=1)
+    pdur_all = np.stack([x[5] for x in acts], axis=1)
+    pc_all = np.stack([x[6] for x in acts], axis=1)
+    pb = np.stack([x[7] for x in acts], axis=1)
+    words = np.floor(
+        np.ceil(a_f * pb / meta["bw_min"] - 1e-9) * meta["ratio"] * pc_all * meta["units"] + 1e-6
+    )
+    words = np.where((a_f > 0) & (pb > 0), words, 0.0)
+    e_all = words * meta["cost"]
+    mem_e = e_all.sum(axis=1)
     breakdown: dict[tuple[str, str], np.ndarray] = {}
     accesses: dict[tuple[str, str, str], np.ndarray] = {}
-    for op, m, direction, a_f, _, _, pc, p in acts:
-        info = prob.ops[op]
-        mem = info.levels[m]
-        sc = prob.bw_scale.get(mem.name, 1.0)
-        _, bw_max, bw_min = _port(mem, op, direction, sc, sc)
-        words = np.floor(
-            np.ceil(a_f * p / bw_min - 1e-9) * (bw_min / bw_max) * pc * info.unit_count[m + 1]
-            + 1e-6
-        )
-        words = np.where((a_f > 0) & (p > 0), words, 0.0)
-        cost = mem.r_energy_pj if direction in ("tl", "th") else mem.w_energy_pj
-        e = words * cost
-        mem_e = mem_e + e
-        if detail:
-            key = (mem.name, op)
-            breakdown[key] = breakdown.get(key, zero) + e
-            accesses[(mem.name, op, direction)] = words
+    if detail:
+        for j, (mem_name, op, direction) in enumerate(meta["names"]):
+            key = (mem_name, op)
+            breakdown[key] = breakdown.get(key, zero) + e_all[:, j]
+            accesses[(mem_name, op, direction)] = words[:, j]
 
     # ---- latency (integer mapping)
     ideal_temporal = TC * cpo
     db = _double_buffer(prob, per)
+    db_col = np.stack(
+        [db[op][:, m if dr in ("tl", "fl") else m + 1] for op, m, dr, *_ in acts], axis=1
+    )
+    tir_col = np.stack(
+        [per[op]["top_ir"][:, m if dr in ("tl", "fl") else m + 1] for op, m, dr, *_ in acts],
+        axis=1,
+    )
+    w_all = np.where(db_col, pdur_all, np.floor(pdur_all / tir_col))
+    w_all = np.ceil(w_all * cpo - 1e-9)
+    real_all = np.where(a_i > 0, np.ceil(a_i * pb / meta["bw_lat"] - 1e-9), 0.0)
+    pcl_all = np.where(a_i > 0, pc_all, 0)
+    ss_all = np.where(pcl_all > 0, (real_all - w_all) * np.maximum(pcl_all - 1, 0), 0.0)
     port_acts: dict[tuple[int, str], list] = {}
     records = {}
-    for op, m, direction, _, a_i, pdur, pc, p in acts:
-        info, d = prob.ops[op], per[op]
-        mem = info.levels[m]
-        pname, bw_max, _ = _port(mem, op, direction, prob.bw_scale.get(mem.name, 1.0))
-        if direction in ("tl", "fl"):
-            w = np.where(db[op][:, m], pdur, np.floor(pdur / d["top_ir"][:, m]))
-        else:
-            w = np.where(db[op][:, m + 1], pdur, np.floor(pdur / d["top_ir"][:, m + 1]))
-        w = np.ceil(w * cpo - 1e-9)
-        real = np.where(a_i > 0, np.ceil(a_i * p / bw_max - 1e-9), 0.0)
-        pc = np.where(a_i > 0, pc, 0)
-        key = (info.mem_index[m], pname or f"{direction}")
-        port_acts.setdefault(key, []).append((op, m, direction, pdur * cpo, w, real, pc, bw_max))
-        records[(op, m, direction)] = (real, pc, a_i, p, pdur, bw_max, key)
-
+    for j, (op, m, direction, *_) in enumerate(acts):
+        key = meta["port"][j]
+        bw = meta["bw_lat"][j]
+        port_acts.setdefault(key, []).append(
+            (op, m, direction, pdur_all[:, j] * cpo, w_all[:, j], real_all[:, j],
+             pcl_all[:, j], bw, j)
+        )  # fmt: skip
+        records[(op, m, direction)] = (
+            real_all[:, j],
+            pcl_all[:, j],
+            a_i[:, j],
+            pb[:, j],
+            pdur_all[:, j],
+            bw,
+            key,
+        )
     ss_comb = np.zeros(C)
+    singles = [lst[0][8] for lst in port_acts.values() if len(lst) == 1]
+    if singles:
+        ss_comb = np.maximum(ss_comb, ss_all[:, singles].max(axis=1))
     for lst in port_acts.values():
-        pdur = np.stack([x[3] for x in lst], axis=1)
-        w = np.stack([x[4] for x in lst], axis=1)
-        real = np.stack([x[5] for x in lst], axis=1)
-        pc = np.stack([x[6] for x in lst], axis=1)
-        active = pc > 0
-        ss = np.where(active, (real - w) * np.maximum(pc - 1, 0), 0.0)
         if len(lst) == 1:
-            ss_port = ss[:, 0]
-        else:
-            muw = np.where(active, w * np.maximum(pc - 1, 0), 0.0)
-            union = _union_count(np.ceil(pdur), w, pc)
-            pos = np.where(ss > 0, ss, 0).sum(axis=1)
-            neg = np.where(ss < 0, ss, 0).sum(axis=1)
-            ss_port = pos + np.maximum(0, neg + muw.sum(axis=1) - union)
-        ss_comb = np.maximum(ss_comb, ss_port)
+            continue
+        cols = [x[8] for x in lst]
+        pdur = np.stack([x[3] for x in lst], axis=1)
+        w = w_all[:, cols]
+        pc = pcl_all[:, cols]
+        ss = ss_all[:, cols]
+        muw = np.where(pc > 0, w * np.maximum(pc - 1, 0), 0.0)
+        union = _union_count(np.ceil(pdur), w, pc)
+        pos = np.where(ss > 0, ss, 0).sum(axis=1)
+        neg = np.where(ss < 0, ss, 0).sum(axis=1)
+        ss_comb = np.maximum(ss_comb, pos + np.maximum(0, neg + muw.sum(axis=1) - union))
 
     if prob.acc.is_imc:
         # one weight row is written per clock cycle; bit-serial inputs do not slow writes, so
@@ -627,6 +640,39 @@ def evaluate(
         mem_breakdown=breakdown if detail else None,
         accesses=accesses if detail else None,
     )
+
+
+def _acts_meta(prob: Problem, acts: list) -> dict:
+    """Per-activity constants (ports, bandwidths, instances, energy per word), cached."""
+    key = tuple((op, m, dr) for op, m, dr, *_ in acts)
+    hit = prob.meta.get(key)
+    if hit is not None:
+        return hit
+    bw_min, ratio, units, cost, bw_lat, port, names = [], [], [], [], [], [], []
+    for op, m, direction in key:
+        info = prob.ops[op]
+        mem = info.levels[m]
+        sc = prob.bw_scale.get(mem.name, 1.0)
+        _, bmax, bmin = _port(mem, op, direction, sc, sc)
+        pname, lat_max, _ = _port(mem, op, direction, sc)
+        bw_min.append(bmin)
+        ratio.append(bmin / bmax)
+        units.append(info.unit_count[m + 1])
+        cost.append(mem.r_energy_pj if direction in ("tl", "th") else mem.w_energy_pj)
+        bw_lat.append(lat_max)
+        port.append((info.mem_index[m], pname or direction))
+        names.append((mem.name, op, direction))
+    out = {
+        "bw_min": np.array(bw_min),
+        "ratio": np.array(ratio),
+        "units": np.array(units),
+        "cost": np.array(cost),
+        "bw_lat": np.array(bw_lat),
+        "port": port,
+        "names": names,
+    }
+    prob.meta[key] = out
+    return out
 
 
 def _double_buffer(prob: Problem, per: dict) -> dict[str, np.ndarray]:
@@ -696,7 +742,7 @@ def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarra
             req = req + np.where(pc_ > 1, np.ceil(avg / prob.cycles_per_op), 0)
         surplus = np.maximum(0, (bw_max - req) / bw_max * comp)
         keys, tots, mins, once = [], [], [], []
-        for op, m, direction, _pdur, _w, _real, _pc, bw in entries:
+        for op, m, direction, _pdur, _w, _real, _pc, bw, *_ in entries:
             real_, pc_, *_ = records[(op, m, direction)]
             d = per[op]
             keys.append((op, m, direction))
