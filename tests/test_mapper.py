@@ -266,3 +266,14 @@ def test_every_layer_shape_gets_a_mapping_on_the_templates():
                 r = evaluate_layer(lay, acc, "edp", preset)
                 assert r.feasible, (spec, preset.name, lay.name, r.reason)
                 assert r.latency_cycles >= lay.macs / 1024
+
+
+def test_user_mapping_equal_to_the_searched_one_costs_the_same():
+    # a given diagonal mapping gets the same activation-register widening as the search's
+    acc = load_accelerator("dimc:dim=64,sram_bytes=131072", CORR, 100)
+    lay = Layer("dw", "Conv", {"G": 16, "OY": 8, "OX": 8, "FY": 3, "FX": 3}, padding=(1, 1, 1, 1))
+    found = evaluate_layer(lay, acc, "edp", CORR)
+    assert any(d in ("OX", "OY") for d, _ in found.spatial_mapping["D1"])  # diagonal used
+    given = evaluate_layer(lay, acc, "edp", CORR, mapping=found.spatial_mapping)
+    assert given.energy_pj == pytest.approx(found.energy_pj)
+    assert given.latency_cycles == pytest.approx(found.latency_cycles)

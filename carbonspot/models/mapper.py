@@ -263,6 +263,16 @@ def _add_diagonal(layer, acc, usm, hint, preset):
     return out
 
 
+def user_diagonal_scale(layer: Layer, acc: Accelerator, sm: SpatialMapping) -> dict[str, float]:
+    """Register widening a given mapping needs: OX/OY on the activation-served dim (§9.1)."""
+    inner = _inner_memories(acc)
+    if "I" not in inner or len(inner["I"].served_dims) != 1:
+        return {}
+    a_oa = inner["I"].served_dims[0]
+    f = math.prod(s for d, s in sm.as_dict().get(a_oa, []) if d in ("OX", "OY"))
+    return {inner["I"].name: float(f)} if f > 1 else {}
+
+
 # --------------------------------------------------------------------------- temporal
 def loop_prime_factors(temporal: dict[str, int], limit: int = LPF_LIMIT) -> list[tuple[str, int]]:
     """LPFs of the temporal loops, merged until at most ``limit`` remain (§9.3 step 3)."""
@@ -439,7 +449,10 @@ def best_mapping(
     spatial: SpatialMapping | None = None,
 ) -> Choice | None:
     """Search spatial candidates × temporal orderings; None if nothing fits."""
-    cands = [(spatial, {})] if spatial is not None else spatial_candidates(layer, acc, hint, preset)
+    if spatial is not None:
+        cands = [(spatial, user_diagonal_scale(layer, acc, spatial))]
+    else:
+        cands = spatial_candidates(layer, acc, hint, preset)
     best = None
     for sm, scale in cands:
         frac, integer = sm.converted(layer, acc.dim_sizes)
