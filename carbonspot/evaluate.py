@@ -73,13 +73,19 @@ def layer_graph(workload: Workload) -> dict[str, tuple[str, ...]] | None:
     original removes element-wise "dummy" nodes and connects their producers to their
     consumers (carbonspot-model.md §9.5).
     """
-    if not workload.layers or any(getattr(la, "inputs", None) is None for la in workload.layers):
+    if not workload.layers:
         return None
+    recorded = {la.name: getattr(la, "inputs", None) for la in workload.layers}
+    if any(v is None for v in recorded.values()):
+        inferred = _infer_residual_inputs(workload)
+        if inferred is None:
+            return None
+        recorded = inferred
     by_name = {la.name: la for la in workload.layers}
 
     def producers(name: str, seen: frozenset = frozenset()) -> tuple[str, ...]:
         out: list[str] = []
-        for src in getattr(by_name[name], "inputs", ()) or ():
+        for src in recorded.get(name) or ():
             if src not in by_name or src in seen:
                 continue
             if by_name[src].costless:
@@ -89,6 +95,89 @@ def layer_graph(workload: Workload) -> dict[str, tuple[str, ...]] | None:
         return tuple(out)
 
     return {la.name: producers(la.name) for la in workload.compute_layers}
+
+
+def _shape_out(la: Layer) -> tuple[int, int, int]:
+    lp = la.loops
+    if la.operator == "Gemm":
+        return (lp["K"], 1, 1)
+    if la.operator == "Add":
+        return (lp["G"] * lp["K"], lp["OY"], lp["OX"])
+    return (lp["K"] * lp["G"], lp["OY"], lp["OX"])
+
+
+def _accepts(la: Layer, shape: tuple[int, int, int]) -> bool:
+    """Could ``shape`` (C, H, W) be this layer's input tensor?"""
+    lp = la.loops
+    c, h, w = shape
+    if la.operator == "Gemm":
+        return lp["C"] in (c, c * h * w)
+    if c != lp["C"] * lp["G"]:
+        return False
+    top, left, bottom, right = la.padding
+    for size, o, f, st, dil, pads in (
+        (h, lp["OY"], lp["FY"], la.stride[0], la.dilation[0], top + bottom),
+        (w, lp["OX"], lp["FX"], la.stride[1], la.dilation[1], left + right),
+    ):
+        lo = (o - 1) * st + dil * (f - 1) + 1 - pads
+        if not lo <= size <= lo + st - 1:
+            return False
+    return True
+
+
+def _infer_residual_inputs(workload: Workload) -> dict[str, tuple[str, ...]] | None:
+    """Producers of each layer of a sequential image network with residual adds, or None.
+
+    Used when the loader recorded no graph. A layer reads the most recent tensor whose shape
+    fits its input; an add sums the previous tensor with, for a projection shortcut, the
+    tensor before it, otherwise the block input: walking back the chain of first producers,
+    the earliest tensor of the add's shape before the chain leaves that shape again, or the
+    previous add (ResNet basic blocks, MobileNet-V2 inverted residuals). Networks with other operators
+    (MatMul, batched Gemm) are left to the chain model.
+    """
+    layers = workload.layers
+    if not any(la.operator == "Add" for la in layers):
+        return None
+    if any(la.operator not in ("Conv", "Pool", "Add", "Gemm") for la in layers):
+        return None
+    if any(la.operator == "Gemm" and la.loops["B"] != 1 for la in layers):
+        return None
+    shape: dict[str, tuple[int, int, int]] = {}
+    inputs: dict[str, tuple[str, ...]] = {}
+    order: list[str] = []
+    ops = {la.name: la.operator for la in layers}
+    for la in layers:
+        if la.operator == "Add":
+            s_ = _shape_out(la)
+            if not order or shape[order[-1]] != s_:
+                return None
+            x1 = order[-1]
+            p1 = inputs[x1][0] if inputs.get(x1) else None
+            x2 = None
+            if len(order) >= 2 and p1 != order[-2] and shape[order[-2]] == s_:
+                x2 = order[-2]  # projection shortcut: main path ends just before it
+            else:
+                cur = x1
+                while inputs.get(cur):
+                    src = inputs[cur][0]
+                    if shape[src] == s_:
+                        x2 = src
+                        if ops[src] == "Add":
+                            break
+                    elif x2 is not None:
+                        break  # the chain left the add's shape after its block input
+                    cur = src
+            if x2 is None:
+                return None
+            inputs[la.name] = (x1, x2)
+        else:
+            src = next((n for n in reversed(order) if _accepts(la, shape[n])), None)
+            if src is None and order:
+                return None
+            inputs[la.name] = (src,) if src else ()
+        shape[la.name] = _shape_out(la)
+        order.append(la.name)
+    return inputs
 
 
 def memory_tops(

@@ -277,3 +277,24 @@ def test_user_mapping_equal_to_the_searched_one_costs_the_same():
     given = evaluate_layer(lay, acc, "edp", CORR, mapping=found.spatial_mapping)
     assert given.energy_pj == pytest.approx(found.energy_pj)
     assert given.latency_cycles == pytest.approx(found.latency_cycles)
+
+
+def test_residual_graph_inferred_for_zoo_resnet8():
+    from carbonspot.evaluate import layer_graph
+    from carbonspot.zoo import load_workload
+
+    g = layer_graph(load_workload("resnet8"))
+    # identity block: the add joins conv2 with the stem; projection: shortcut + conv2
+    assert set(g["s2_conv1"]) == {"s1_conv2", "conv_0"}
+    assert g["s2_shortcut"] == g["s2_conv1"]
+    assert set(g["dense"]) == {"s3_conv2", "s3_shortcut"}
+    assert g["s1_conv2"] == ("s1_conv1",)
+    acc = load_accelerator("pdigital_ws:dim=64,sram_bytes=131072", ORIG, 77360)
+    layers = list(load_workload("resnet8").compute_layers)
+    tops = dict(zip([la.name for la in layers], memory_tops(acc, layers, g), strict=True))
+    n_o = len(acc.levels("O"))
+    # branch start/end layers keep outputs in the top memory (carbonspot-model.md §9.5)
+    for name in ("conv_0", "s1_conv2", "s2_conv2", "s2_shortcut", "s3_conv2", "s3_shortcut"):
+        assert tops[name]["O"] == n_o
+    for name in ("s1_conv1", "s2_conv1", "s3_conv1"):
+        assert tops[name]["O"] < n_o
