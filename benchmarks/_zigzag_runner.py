@@ -7,8 +7,13 @@ CarbonSpot never imports zigzag. Usage::
 
 ``jobs.json``: {"jobs": [{"name", "accelerator", "workload", "mapping", "opt", "imc",
 "lpf_limit", "mix"}]} (``mix``, default true: mixed spatial unrollings, as the original
-CarbonSpot's ZigZag fork always generated them, carbonspot-model.md §9.1) with paths to ZigZag v3 YAML files. Output: {"results": [{"name", "seconds",
-"energy_pj", "latency_cycles", "error"}]}, times measured around each API call.
+CarbonSpot's ZigZag fork always generated them, carbonspot-model.md §9.1) with paths to ZigZag
+v3 YAML files. Output: {"results": [{"name", "seconds", "cpu_seconds", "energy_pj",
+"latency_cycles", "mac_energy_pj", "spatial_mapping", "temporal_mapping", "error"}]}: times
+measured around each API call (wall and this process's CPU); ``spatial_mapping`` is ZigZag's
+chosen unrolling ``{array dim: {layer dim: size}}`` and ``temporal_mapping`` its chosen loop
+nest ``{operand: [[[layer dim, size], ...] per memory level, bottom-up]}`` with operands named
+I, W, O (so bench_mapper.py can cost ZigZag's choice in CarbonSpot's model).
 """
 
 import json
@@ -22,6 +27,21 @@ logging.basicConfig(level=logging.ERROR)
 logging.getLogger().setLevel(logging.ERROR)
 
 
+def _chosen(res):
+    """ZigZag's chosen (spatial, temporal) mapping of the single layer of a job."""
+    cme = res[2][0][1][0][0]  # [(cumulative CME, [(layer CME, extra)])]
+    spatial = {
+        str(oa): {str(d): float(s) for d, s in m.items()}
+        for oa, m in cme.layer.spatial_mapping.items()
+    }
+    links = {str(k): str(v) for k, v in cme.layer.memory_operand_links.data.items()}
+    temporal = {}
+    for lop, levels in cme.temporal_mapping.mapping_dic_origin.items():
+        name = str(lop)
+        temporal[name] = [[[str(d), float(s)] for d, s in lv] for lv in levels]
+    return spatial, temporal, links, float(cme.mac_energy)
+
+
 def main(path):
     from zigzag.api import get_hardware_performance_zigzag
 
@@ -31,7 +51,7 @@ def main(path):
     with tempfile.TemporaryDirectory() as out:
         for i, job in enumerate(jobs):
             dump = os.path.join(out, str(i))
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             try:
                 res = get_hardware_performance_zigzag(
                     job["workload"],
@@ -45,12 +65,19 @@ def main(path):
                     loma_show_progress_bar=False,
                 )
                 seconds = time.perf_counter() - start
+                cpu_seconds = time.process_time() - cpu
+                spatial, temporal, links, mac = _chosen(res)
                 results.append(
                     {
                         "name": job["name"],
                         "seconds": seconds,
+                        "cpu_seconds": cpu_seconds,
                         "energy_pj": float(res[0]),
                         "latency_cycles": float(res[1]),
+                        "mac_energy_pj": mac,
+                        "spatial_mapping": spatial,
+                        "temporal_mapping": temporal,
+                        "operand_links": links,
                         "error": None,
                     }
                 )
@@ -59,6 +86,7 @@ def main(path):
                     {
                         "name": job["name"],
                         "seconds": time.perf_counter() - start,
+                        "cpu_seconds": time.process_time() - cpu,
                         "energy_pj": None,
                         "latency_cycles": None,
                         "error": f"{type(exc).__name__}: {exc}",

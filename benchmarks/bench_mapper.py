@@ -236,16 +236,64 @@ def our_search(acc: Accelerator, layer: Layer, preset: str) -> dict[str, Any]:
 
     ev.clear_cache()
     with _EvalCounter() as counter:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         res = ev.evaluate_layer(layer, acc, objective="edp", preset=preset)
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "evaluations": counter.count,
         "energy_pj": res.energy_pj,
         "latency_cycles": res.latency_cycles,
+        "array_energy_pj": (res.energy_breakdown_pj or {}).get("array"),
+        "spatial_mapping": res.spatial_mapping,
+        "temporal_mapping": res.temporal_mapping,
         "feasible": res.feasible,
         "reason": res.reason,
+    }
+
+
+def ours_on_zigzag_mapping(
+    acc: Accelerator, layer: Layer, preset: str, z: dict[str, Any]
+) -> dict[str, Any]:
+    """ZigZag's chosen spatial + temporal mapping costed by OUR cost model (whole hierarchy).
+
+    The loop nest and each operand's level boundaries are taken as ZigZag reports them
+    (``temporal_mapping``: per operand, the loops held by each memory level, bottom-up).
+    """
+    import numpy as np
+
+    from carbonspot.models import cost as cm
+    from carbonspot.models.mapper import user_diagonal_scale
+    from carbonspot.models.mapping import DIM_INDEX, SpatialMapping
+    from carbonspot.models.presets import get_preset
+
+    p = get_preset(preset)
+    sm = SpatialMapping.from_dict(
+        {oa: [(d, s) for d, s in loops.items()] for oa, loops in z["spatial_mapping"].items()}
+    )
+    frac, integer = sm.converted(layer, acc.dim_sizes)
+    scale = user_diagonal_scale(layer, acc, sm)
+    full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
+    prob = cm.build_problem(layer, acc, frac, integer, p, full, scale)
+    tm = z["temporal_mapping"]
+    nest = [(d, s) for lv in tm["O"] for d, s in lv if s > 1]
+    cuts = {}
+    for op in cm.OP_ORDER:
+        levels = [[e for e in lv if e[1] > 1] for lv in tm[op]]
+        if len(levels) != prob.ops[op].n:
+            return {"error": f"{op}: ZigZag uses {len(levels)} levels, ours {prob.ops[op].n}"}
+        cuts[op] = np.array([np.cumsum([len(lv) for lv in levels])], dtype=int)
+    dims = np.array([[DIM_INDEX[d] for d, _ in nest]], dtype=int).reshape(1, len(nest))
+    sizes = np.array([[float(s) for _, s in nest]]).reshape(1, len(nest))
+    c = cm.evaluate(prob, dims, sizes, cuts, detail=True)
+    lat = float(c.latency_total0[0] if p.latency_excludes_loading else c.latency_total2[0])
+    return {
+        "energy_pj": float(c.energy_pj[0]),
+        "latency_cycles": lat,
+        "array_energy_pj": float(prob.array_energy_pj),
+        "mem_energy_pj": float(c.mem_energy_pj[0]),
+        "error": None,
     }
 
 
@@ -255,11 +303,35 @@ def _edp(energy: float | None, latency: float | None) -> float:
     return float(energy) * float(latency)
 
 
+def _verdict(o: dict[str, Any], z: dict[str, Any], zo: dict[str, Any]) -> str:
+    """Why our EDP is worse than ZigZag's on a layer: the search, or which model term."""
+    edp = _edp(o["energy_pj"], o["latency_cycles"])
+    zo_edp = _edp(zo.get("energy_pj"), zo.get("latency_cycles"))
+    if zo.get("error"):
+        return f"n/a ({zo['error']})"
+    if zo_edp < edp * (1 - 1e-9):
+        return "search: ZigZag's mapping is better in our model too"
+    terms = []
+    e_arr = zo["array_energy_pj"] / z["mac_energy_pj"] if z.get("mac_energy_pj") else math.nan
+    zmem = z["energy_pj"] - z["mac_energy_pj"] if z.get("mac_energy_pj") is not None else None
+    e_mem = zo["mem_energy_pj"] / zmem if zmem else math.nan
+    lat = zo["latency_cycles"] / z["latency_cycles"] if z["latency_cycles"] else math.nan
+    for label, r in (("array energy", e_arr), ("memory energy", e_mem), ("latency", lat)):
+        if abs(r - 1) > 1e-3:
+            terms.append(f"{label} x{r:.3f}")
+    return "model: same mapping costs " + (", ".join(terms) or "the same") + " in ours"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--layers", type=int, default=4, help="distinct layers per network")
     ap.add_argument("--no-zigzag", action="store_true", help="skip ZigZag even if available")
     ap.add_argument("--json", metavar="FILE", help="also write all numbers as JSON")
+    ap.add_argument(
+        "--zigzag-results",
+        metavar="FILE",
+        help="reuse ZigZag's results from an earlier --json output instead of running ZigZag",
+    )
     ap.add_argument(
         "--preset",
         default=DEFAULT_PRESET,
@@ -270,7 +342,10 @@ def main(argv: list[str] | None = None) -> int:
 
     layers = pick_layers(args.layers)
     zz_python = None if args.no_zigzag else os.environ.get("ZIGZAG_PYTHON")
+    if args.zigzag_results:
+        zz_python = None
     records: list[dict[str, Any]] = []
+    objs: dict[str, tuple[Accelerator, Layer]] = {}
     jobs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench_mapper_") as tmp:
         work = Path(tmp)
@@ -279,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                 acc = build_template(template, params, args.preset, workload_weight_bytes=None)
                 ours = our_search(acc, layer, args.preset)
                 name = f"{template}/{net}/{layer.name}"
+                objs[name] = (acc, layer)
                 records.append(
                     {
                         "name": name,
@@ -307,65 +383,77 @@ def main(argv: list[str] | None = None) -> int:
                         path.write_text(yaml.safe_dump(content, sort_keys=False))
                         job[kind] = str(path)
                     jobs.append(job)
-        zz_results = {}
+        zz_results: dict[str, dict[str, Any]] = {}
         if jobs:
             print(f"running ZigZag on {len(jobs)} layers via {zz_python} ...", file=sys.stderr)
             zz_results = {r["name"]: r for r in run_zigzag(zz_python, jobs, work)}
+        elif args.zigzag_results:
+            saved = json.loads(Path(args.zigzag_results).read_text())
+            zz_results = {r["name"]: r["zigzag"] for r in saved if "zigzag" in r}
 
     header = (
-        f"{'template/net/layer':44s} {'MACs':>11s} {'ours s':>9s} {'evals':>8s} {'eval/s':>10s}"
-        f" {'ours EDP':>11s}"
+        f"{'template/net/layer':40s} {'MACs':>10s} {'ours CPU s':>10s} {'evals':>7s}"
+        f" {'eval/s':>7s} {'ours EDP':>10s}"
     )
     if zz_results:
         header += (
-            f" {'zigzag s':>9s} {'speed-up':>9s} {'zz EDP':>11s} {'ours/zz':>8s}"
-            f" {'E o/z':>7s} {'L o/z':>7s}"
+            f" {'zz CPU s':>8s} {'CPU x':>6s} {'zz EDP':>10s} {'zz-in-ours':>10s}"
+            f" {'ours/zz':>7s}  why worse"
         )
     print(header)
-    ratios, edp_ratios = [], []
+    ratios, edp_ratios, reasons = [], [], []
     for rec in records:
         o = rec["ours"]
         n = o["evaluations"]
-        rate = n / o["seconds"] if n and o["seconds"] > 0 else math.nan
+        rate = n / o["cpu_seconds"] if n and o["cpu_seconds"] > 0 else math.nan
         edp = _edp(o["energy_pj"], o["latency_cycles"]) if o["feasible"] else math.nan
         line = (
-            f"{rec['name']:44s} {rec['macs']:11d} {o['seconds']:9.4f} "
-            f"{(n if n is not None else -1):8d} {rate:10.0f} {edp:11.4e}"
+            f"{rec['name']:40s} {rec['macs']:10d} {o['cpu_seconds']:10.4f} "
+            f"{(n if n is not None else -1):7d} {rate:7.0f} {edp:10.4e}"
         )
         z = zz_results.get(rec["name"])
         if z is not None:
             rec["zigzag"] = z
-            zedp = _edp(z["energy_pj"], z["latency_cycles"])
-            speed = z["seconds"] / o["seconds"] if o["seconds"] > 0 else math.nan
-            rel = edp / zedp if zedp and not math.isnan(zedp) else math.nan
             if z["error"]:
                 line += f"  zigzag error: {z['error'][:60]}"
             else:
+                zedp = _edp(z["energy_pj"], z["latency_cycles"])
+                zcpu = z.get("cpu_seconds", z["seconds"])
+                speed = zcpu / o["cpu_seconds"] if o["cpu_seconds"] > 0 else math.nan
+                rel = edp / zedp if zedp else math.nan
+                if "spatial_mapping" in z:
+                    acc, layer = objs[rec["name"]]
+                    zo = ours_on_zigzag_mapping(acc, layer, args.preset, z)
+                else:
+                    zo = {"error": "ZigZag's mapping not recorded"}
+                rec["zigzag_in_ours"] = zo
+                zo_edp = _edp(zo.get("energy_pj"), zo.get("latency_cycles"))
                 ratios.append(speed)
                 edp_ratios.append(rel)
-                e_rel = o["energy_pj"] / z["energy_pj"] if z["energy_pj"] else math.nan
-                l_rel = (
-                    o["latency_cycles"] / z["latency_cycles"] if z["latency_cycles"] else math.nan
-                )
-                line += (
-                    f" {z['seconds']:9.2f} {speed:9.0f} {zedp:11.4e} {rel:8.4f}"
-                    f" {e_rel:7.3f} {l_rel:7.3f}"
-                )
+                why = ""
+                if rel > 1 + 1e-9:
+                    why = _verdict(o, z, zo)
+                    reasons.append(why.split(":")[0])
+                rec["why_worse"] = why
+                line += f" {zcpu:8.2f} {speed:6.0f} {zedp:10.4e} {zo_edp:10.4e} {rel:7.4f}  {why}"
         print(line)
-    times = [r["ours"]["seconds"] for r in records]
+    times = [r["ours"]["cpu_seconds"] for r in records]
     evals = [r["ours"]["evaluations"] or 0 for r in records]
     print(
-        f"\nours: {len(records)} layer searches, total {sum(times):.3f} s, "
-        f"median {sorted(times)[len(times) // 2]:.4f} s/layer, "
-        f"{sum(evals) / sum(times):.0f} evaluations/s overall"
+        f"\nours: {len(records)} layer searches, total {sum(times):.3f} CPU s, "
+        f"median {sorted(times)[len(times) // 2]:.4f} CPU s/layer, "
+        f"{sum(evals) / sum(times):.0f} evaluations per CPU s overall"
     )
     if ratios:
         gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
         worse = sum(1 for r in edp_ratios if r > 1 + 1e-9)
+        counts = {k: reasons.count(k) for k in sorted(set(reasons))}
+        why = ", ".join(f"{v} {k}" for k, v in counts.items()) or "-"
         print(
-            f"zigzag: speed-up geo-mean {gm:.0f}x (min {min(ratios):.0f}x, max {max(ratios):.0f}x);"
-            f" ours/zigzag EDP: min {min(edp_ratios):.4f}, max {max(edp_ratios):.4f}, "
-            f"{worse} of {len(edp_ratios)} layers worse than ZigZag"
+            f"summary: CPU speed-up vs ZigZag geo-mean {gm:.0f}x (min {min(ratios):.0f}x, "
+            f"max {max(ratios):.0f}x); ours/ZigZag EDP min {min(edp_ratios):.4f}, "
+            f"max {max(edp_ratios):.4f}; ours worse on {worse} of {len(edp_ratios)} layers "
+            f"(why: {why})"
         )
     elif not args.no_zigzag and not zz_python:
         print("zigzag: not run (set ZIGZAG_PYTHON to a python with zigzag-dse installed)")

@@ -132,7 +132,8 @@ def _spatial_candidates(layer, acc, hint, preset):
                             if res not in cands:
                                 cands.append(res)
         cands.sort(key=lambda c: math.prod(e[1] for e in c), reverse=True)
-        cands = cands[:2]
+        if preset.spatial_top_two_per_dim:
+            cands = cands[:2]
         per_oa.append(cands or [None])
     out = []
     dropped: list = []
@@ -285,6 +286,35 @@ def loop_prime_factors(temporal: dict[str, int], limit: int = LPF_LIMIT) -> list
     return [(d, f) for d, fs in facs.items() for f in fs]
 
 
+def lpf_variants(temporal: dict[str, int], limit: int = LPF_LIMIT) -> list[list[tuple[str, int]]]:
+    """Every LPF merge LOMA can produce, whatever its loop-dimension order (corrected preset).
+
+    LOMA merges the two smallest factors of the dim with the most factors; when several dims
+    tie, the first in the workload's loop order wins, so the merged factors (and hence the
+    orderings searched) depend on how the input lists its dims. Branching over every tie
+    gives each outcome; searching their union is at least as good as LOMA for any dim order.
+    """
+    facs0 = {d: tuple(prime_factors(temporal[d])) for d in ZZ_ORDER if d in temporal}
+    limit = max(limit, len(facs0))
+    out: list[list[tuple[str, int]]] = []
+    seen: set[tuple] = set()
+    stack = [facs0]
+    while stack:
+        facs = stack.pop()
+        key = tuple(sorted(facs.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        if sum(len(v) for v in facs.values()) <= limit:
+            out.append([(d, f) for d in ZZ_ORDER if d in facs for f in facs[d]])
+            continue
+        most = max(len(v) for v in facs.values())
+        for d in reversed([d for d in facs if len(facs[d]) == most]):
+            f = sorted(facs[d])
+            stack.append({**facs, d: tuple(sorted([f[0] * f[1], *f[2:]]))})
+    return out
+
+
 @lru_cache(maxsize=4096)
 def unique_permutations(labels: tuple[int, ...]) -> np.ndarray:
     """All distinct orderings of a multiset of labels, as an int array (count, n)."""
@@ -423,10 +453,29 @@ def objective_value(costs: cm.Costs, objective: str) -> np.ndarray:
     raise ValueError(objective)
 
 
+def _objective_bound(prob: cm.Problem, objective: str) -> float:
+    """Lower bound of the objective over all temporal mappings of a spatial candidate.
+
+    Energy >= array energy (memory energy >= 0) and latency >= ideal temporal cycles
+    (stalls and on/off-loading >= 0), cost.py; the same tie-break terms as objective_value.
+    """
+    energy = float(prob.array_energy_pj)
+    cycles = float(np.prod([float(v) for v in prob.temporal.values()])) * prob.cycles_per_op
+    if objective == "edp":
+        return energy * cycles
+    if objective == "energy":
+        return energy + 1e-12 * cycles
+    return cycles + 1e-12 * energy
+
+
 def search_temporal(prob: cm.Problem, objective: str):
     """Best ordering for one spatial mapping: (objective, dims, sizes, cuts, n) or None."""
-    lpfs = loop_prime_factors(prob.temporal)
-    dims, sizes = orderings(lpfs)
+    if prob.preset.lpf_single_merge_order:
+        dims, sizes = orderings(loop_prime_factors(prob.temporal))
+    else:
+        parts = [orderings(v) for v in lpf_variants(prob.temporal)]
+        dims = np.concatenate([d for d, _ in parts])
+        sizes = np.concatenate([z for _, z in parts])
     cuts, valid = allocate(prob, dims, sizes)
     if not valid.any():
         return None
@@ -454,9 +503,19 @@ def best_mapping(
     else:
         cands = spatial_candidates(layer, acc, hint, preset)
     best = None
+    prune = spatial is None and not preset.spatial_top_two_per_dim
+    items = []
     for sm, scale in cands:
         frac, integer = sm.converted(layer, acc.dim_sizes)
         prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
+        items.append((_objective_bound(prob, objective), sm, scale, frac, integer, prob))
+    if prune:
+        # every legal candidate is kept (corrected): visit them by a lower bound of the
+        # objective and skip those whose bound cannot beat the best found
+        items.sort(key=lambda it: it[0])
+    for bound, sm, scale, frac, integer, prob in items:
+        if prune and best is not None and bound >= best[0][0]:
+            break
         res = search_temporal(prob, objective)
         if res is None:
             # a level too small for the spatial tile is bypassed by that operand

@@ -52,6 +52,10 @@ class Preset:
     imc_diagonal_single_bl_dropped: bool
     # IMC latency = ideal + weight loading only, no port-bandwidth stalls (§4.9, §13.10)
     imc_latency_weight_loading_only: bool
+    # mapper: only the two best-utilisation spatial candidates per array dim (yield_count, §9.1)
+    spatial_top_two_per_dim: bool
+    # mapper: one LPF merge, ties broken in ONNX loop order; corrected searches every tie-break
+    lpf_single_merge_order: bool
     # --- carbon ----------------------------------------------------------------------------
     # DRAM g/GB differs between CA (230·(28/30)²) and PA (200·(28/30)²) (carbonspot-model.md §13.2)
     carbon_dram_split_ca_pa: bool
