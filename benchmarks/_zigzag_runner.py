@@ -13,7 +13,8 @@ v3 YAML files. Output: {"results": [{"name", "seconds", "cpu_seconds", "energy_p
 measured around each API call (wall and this process's CPU); ``spatial_mapping`` is ZigZag's
 chosen unrolling ``{array dim: {layer dim: size}}`` and ``temporal_mapping`` its chosen loop
 nest ``{operand: [[[layer dim, size], ...] per memory level, bottom-up]}`` with operands named
-I, W, O (so bench_mapper.py can cost ZigZag's choice in CarbonSpot's model).
+I, W, O, and ``memories`` the names of those levels ``{operand: [name, ...]}`` after ZigZag's
+unused-memory removal (so bench_mapper.py can cost ZigZag's choice in CarbonSpot's model).
 """
 
 import json
@@ -29,17 +30,19 @@ logging.getLogger().setLevel(logging.ERROR)
 
 def _chosen(res):
     """ZigZag's chosen (spatial, temporal) mapping of the single layer of a job."""
-    cme = res[2][0][1][0][0]  # [(cumulative CME, [(layer CME, extra)])]
+    cme = res[-1][0][1][0][0]  # [(cumulative CME, [(layer CME, extra)])], last in the tuple
     spatial = {
         str(oa): {str(d): float(s) for d, s in m.items()}
         for oa, m in cme.layer.spatial_mapping.items()
     }
-    links = {str(k): str(v) for k, v in cme.layer.memory_operand_links.data.items()}
-    temporal = {}
+    temporal, memories = {}, {}
+    hierarchy = cme.accelerator.memory_hierarchy
     for lop, levels in cme.temporal_mapping.mapping_dic_origin.items():
         name = str(lop)
         temporal[name] = [[[str(d), float(s)] for d, s in lv] for lv in levels]
-    return spatial, temporal, links, float(cme.mac_energy)
+        mem_op = cme.layer.memory_operand_links.layer_to_mem_op(lop)
+        memories[name] = [str(m.name) for m in hierarchy.get_memory_levels(mem_op)]
+    return spatial, temporal, memories, float(cme.mac_energy)
 
 
 def main(path):
@@ -66,7 +69,7 @@ def main(path):
                 )
                 seconds = time.perf_counter() - start
                 cpu_seconds = time.process_time() - cpu
-                spatial, temporal, links, mac = _chosen(res)
+                spatial, temporal, memories, mac = _chosen(res)
                 results.append(
                     {
                         "name": job["name"],
@@ -77,7 +80,7 @@ def main(path):
                         "mac_energy_pj": mac,
                         "spatial_mapping": spatial,
                         "temporal_mapping": temporal,
-                        "operand_links": links,
+                        "memories": memories,
                         "error": None,
                     }
                 )

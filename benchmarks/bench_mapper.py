@@ -246,11 +246,29 @@ def our_search(acc: Accelerator, layer: Layer, preset: str) -> dict[str, Any]:
         "energy_pj": res.energy_pj,
         "latency_cycles": res.latency_cycles,
         "array_energy_pj": (res.energy_breakdown_pj or {}).get("array"),
+        "adder_tree_pj": _adder_tree_pj(acc, layer, preset, res.spatial_mapping),
         "spatial_mapping": res.spatial_mapping,
         "temporal_mapping": res.temporal_mapping,
         "feasible": res.feasible,
         "reason": res.reason,
     }
+
+
+def _adder_tree_pj(
+    acc: Accelerator, layer: Layer, preset: str, spatial: dict[str, Any] | None
+) -> float:
+    """WS adder-tree energy of a spatial mapping: a term of the CarbonSpot fork's digital
+    array (carbonspot-model.md §6.4) that ZigZag v3's array (unit_energy × MACs) lacks."""
+    if not spatial:
+        return 0.0
+    from carbonspot.models import cost as cm
+    from carbonspot.models.mapping import SpatialMapping
+    from carbonspot.models.presets import get_preset
+
+    sm = SpatialMapping.from_dict({oa: [(d, s) for d, s in v] for oa, v in spatial.items()})
+    frac, integer = sm.converted(layer, acc.dim_sizes)
+    prob = cm.build_problem(layer, acc, frac, integer, get_preset(preset))
+    return float(prob.array_breakdown_pj.get("adder_tree", 0.0))
 
 
 def ours_on_zigzag_mapping(
@@ -274,8 +292,17 @@ def ours_on_zigzag_mapping(
     )
     frac, integer = sm.converted(layer, acc.dim_sizes)
     scale = user_diagonal_scale(layer, acc, sm)
-    full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
-    prob = cm.build_problem(layer, acc, frac, integer, p, full, scale)
+    # the levels ZigZag kept per operand (after its unused-memory removal): ours up to its top
+    # one, bypassing the levels it removed below that
+    n_levels = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
+    skip: dict[str, frozenset[str]] = {}
+    for op, names in (z.get("memories") or {}).items():
+        ours = [m.name for m in acc.levels(op)]
+        if not names or names[-1] not in ours:
+            return {"error": f"{op}: ZigZag's levels {names} are not ours {ours}"}
+        n_levels[op] = ours.index(names[-1]) + 1
+        skip[op] = frozenset(n for n in ours[: n_levels[op]] if n not in names)
+    prob = cm.build_problem(layer, acc, frac, integer, p, n_levels, scale, skip or None)
     tm = z["temporal_mapping"]
     nest = [(d, s) for lv in tm["O"] for d, s in lv if s > 1]
     cuts = {}
@@ -292,6 +319,7 @@ def ours_on_zigzag_mapping(
         "energy_pj": float(c.energy_pj[0]),
         "latency_cycles": lat,
         "array_energy_pj": float(prob.array_energy_pj),
+        "adder_tree_pj": float(prob.array_breakdown_pj.get("adder_tree", 0.0)),
         "mem_energy_pj": float(c.mem_energy_pj[0]),
         "error": None,
     }
@@ -306,20 +334,25 @@ def _edp(energy: float | None, latency: float | None) -> float:
 def _verdict(o: dict[str, Any], z: dict[str, Any], zo: dict[str, Any]) -> str:
     """Why our EDP is worse than ZigZag's on a layer: the search, or which model term."""
     edp = _edp(o["energy_pj"], o["latency_cycles"])
-    zo_edp = _edp(zo.get("energy_pj"), zo.get("latency_cycles"))
     if zo.get("error"):
         return f"n/a ({zo['error']})"
+    zo_edp = _edp(zo["energy_pj"], zo["latency_cycles"])
     if zo_edp < edp * (1 - 1e-9):
         return "search: ZigZag's mapping is better in our model too"
     terms = []
-    e_arr = zo["array_energy_pj"] / z["mac_energy_pj"] if z.get("mac_energy_pj") else math.nan
-    zmem = z["energy_pj"] - z["mac_energy_pj"] if z.get("mac_energy_pj") is not None else None
-    e_mem = zo["mem_energy_pj"] / zmem if zmem else math.nan
-    lat = zo["latency_cycles"] / z["latency_cycles"] if z["latency_cycles"] else math.nan
-    for label, r in (("array energy", e_arr), ("memory energy", e_mem), ("latency", lat)):
+    zmem = z["energy_pj"] - z["mac_energy_pj"]
+    tree = zo.get("adder_tree_pj", 0.0)
+    for label, r in (
+        ("array energy", zo["array_energy_pj"] / z["mac_energy_pj"]),
+        ("array energy w/o WS adder trees", (zo["array_energy_pj"] - tree) / z["mac_energy_pj"]),
+        ("memory energy", zo["mem_energy_pj"] / zmem if zmem else math.nan),
+        ("latency", zo["latency_cycles"] / z["latency_cycles"]),
+    ):
         if abs(r - 1) > 1e-3:
             terms.append(f"{label} x{r:.3f}")
-    return "model: same mapping costs " + (", ".join(terms) or "the same") + " in ours"
+    if tree > 0 and terms and not any(t.startswith("array energy w/o") for t in terms):
+        terms[0] += " (all of it WS adder trees)"
+    return "model: ZigZag's mapping costs " + (", ".join(terms) or "the same") + " in ours"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,10 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     if zz_results:
         header += (
             f" {'zz CPU s':>8s} {'CPU x':>6s} {'zz EDP':>10s} {'zz-in-ours':>10s}"
-            f" {'ours/zz':>7s}  why worse"
+            f" {'ours/zz':>7s} {'-tree':>7s}  why worse"
         )
     print(header)
-    ratios, edp_ratios, reasons = [], [], []
+    ratios, edp_ratios, reasons, notree = [], [], [], []
     for rec in records:
         o = rec["ours"]
         n = o["evaluations"]
@@ -433,9 +466,17 @@ def main(argv: list[str] | None = None) -> int:
                 why = ""
                 if rel > 1 + 1e-9:
                     why = _verdict(o, z, zo)
-                    reasons.append(why.split(":")[0])
+                    reasons.append(why.split(":")[0].split(" ")[0])
                 rec["why_worse"] = why
-                line += f" {zcpu:8.2f} {speed:6.0f} {zedp:10.4e} {zo_edp:10.4e} {rel:7.4f}  {why}"
+                # ours/zz with the WS adder-tree energy (not in ZigZag v3) left out of ours
+                tree = o.get("adder_tree_pj") or 0.0
+                rel_nt = _edp(o["energy_pj"] - tree, o["latency_cycles"]) / zedp
+                rec["ours_over_zigzag_without_tree"] = rel_nt
+                notree.append(rel_nt)
+                line += (
+                    f" {zcpu:8.2f} {speed:6.0f} {zedp:10.4e} {zo_edp:10.4e} {rel:7.4f}"
+                    f" {rel_nt:7.4f}  {why}"
+                )
         print(line)
     times = [r["ours"]["cpu_seconds"] for r in records]
     evals = [r["ours"]["evaluations"] or 0 for r in records]
@@ -453,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             f"summary: CPU speed-up vs ZigZag geo-mean {gm:.0f}x (min {min(ratios):.0f}x, "
             f"max {max(ratios):.0f}x); ours/ZigZag EDP min {min(edp_ratios):.4f}, "
             f"max {max(edp_ratios):.4f}; ours worse on {worse} of {len(edp_ratios)} layers "
-            f"(why: {why})"
+            f"(why: {why}); without the WS adder-tree term ours is worse on "
+            f"{sum(1 for r in notree if r > 1 + 1e-9)} (max ours/ZigZag {max(notree):.4f})"
         )
     elif not args.no_zigzag and not zz_python:
         print("zigzag: not run (set ZIGZAG_PYTHON to a python with zigzag-dse installed)")
