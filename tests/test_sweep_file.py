@@ -46,7 +46,7 @@ def _bad(tmp_path: Path, text: str) -> tuple[Path, str]:
         ("suite: tiny\nperiod_s: -1\ndesigns: [{template: dimc}]\n", "period_s"),
         ("suite: tiny\nfoo: 1\ndesigns: [{template: dimc}]\n", "foo"),
         ("- just\n- a list\n", None),
-        ("suite: [tiny\n", None),  # not YAML
+        ("suite: [tiny\n", "(syntax)"),  # not YAML
     ],
 )
 def test_bad_sweep_file_is_one_input_error(tmp_path, text, field):

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.hardware import (
     DIRECTIONS,
     OPERAND_NAMES,
@@ -37,20 +38,6 @@ PORT_KINDS = ("r", "w", "rw")
 _DIM_RE = re.compile(r"^D\d+$")
 _READ_DIRS = ("tl", "th")
 _WRITE_DIRS = ("fh", "fl")
-
-
-def read_yaml_file(path: Path) -> Any:
-    """Parse a YAML file, turning parse errors into :class:`InputError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(exc.strerror or exc), source=str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"invalid YAML{where}", source=str(path)) from None
 
 
 def is_zigzag_yaml(path: Path) -> bool:

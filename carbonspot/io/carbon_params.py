@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.carbon import PA_OVERRUN_RULES, YIELD_MODELS, CarbonParams, NodeTable
 from carbonspot.models.presets import PRESETS, get_preset
 from carbonspot.paths import data_file
@@ -200,14 +200,7 @@ def parse_carbon_overrides(
 def read_carbon_file(path: str | Path) -> dict[str, Any]:
     """Overrides from a YAML file: a mapping of carbon keys (optionally under ``carbon:``)."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise InputError(
-            f"cannot read carbon parameter file ({exc.strerror})", source=str(p)
-        ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", source=str(p)) from None
+    data = read_yaml_file(p)
     if isinstance(data, Mapping) and set(data) == {"carbon"}:
         data = data["carbon"]
     if data is None:

@@ -30,9 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.presets import PRESETS
 from carbonspot.search.objective import CONSTRAINTS, DIRECTIONS, OBJECTIVES, Constraint, Objective
 from carbonspot.search.space import (
@@ -128,16 +127,7 @@ def load_study_file(path: str | Path) -> StudySpec:
     """Read and validate a study file; every problem is one :class:`InputError`."""
     path = Path(path)
     src = str(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read the study file ({exc.strerror})", source=src) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"not valid YAML{where}", source=src) from None
+    data = read_yaml_file(path)
     return parse_study(data, src, project_dir=project_dir_of(path), base_dir=path.resolve().parent)
 
 

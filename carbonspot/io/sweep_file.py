@@ -24,9 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.presets import PRESETS
 from carbonspot.search.design import OBJECTIVES
 from carbonspot.search.sweep import DesignBlock, SweepSpec
@@ -91,16 +90,7 @@ def load_sweep_file(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; every problem is one :class:`InputError`."""
     path = Path(path)
     src = str(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read the sweep file ({exc.strerror})", source=src) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"not valid YAML{where}", source=src) from None
+    data = read_yaml_file(path)
     return parse_sweep(data, src, base_dir=path.resolve().parent)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import parse_yaml_text, read_text
 from carbonspot.models.workload import COMPUTE_OPERATORS, LOOP_DIMS, Layer, Precision, Workload
 
 TOP_KEYS = ("name", "suite", "fps", "period_s", "source", "description", "precision", "layers")
@@ -32,7 +33,6 @@ LAYER_KEYS = (
 PRECISION_KEYS = ("input_bits", "weight_bits", "psum_bits", "output_bits")
 COSTED_BY_DEFAULT = ("Conv", "Gemm", "MatMul")
 # libyaml-backed classes when present (same results, several times faster)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CONSTANT_OPERAND_NAMES = ("I", "W")
 
@@ -197,47 +197,6 @@ def workload_from_dict(doc: Any, source: str, default_name: str | None = None) -
         raise ck.fail("layers", f"expected a non-empty list, got {_show(layers_doc)}", "a list")
     layers = tuple(_layer(item, i, precision, ck) for i, item in enumerate(layers_doc))
     return Workload(name=name, layers=layers, suite=suite, period_s=period_s, source=src)
-
-
-def parse_yaml_text(text: str, source: str) -> Any:
-    """``yaml.safe_load`` with syntax errors turned into an :class:`InputError`."""
-    try:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise InputError(
-            f"YAML syntax error{where}: {problem}",
-            source=source,
-            field="(syntax)",
-            allowed="valid YAML",
-        ) from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. bad timestamps, deep nesting
-        raise InputError(
-            f"YAML value error: {exc}".splitlines()[0],
-            source=source,
-            field="(syntax)",
-            allowed="valid YAML",
-        ) from None
-
-
-def read_text(path: str | Path) -> str:
-    """A file's text, or an :class:`InputError` naming it."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            "file not found", source=str(path), field="path", allowed="an existing file"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read file ({type(exc).__name__})",
-            source=str(path),
-            field="path",
-            allowed="a readable UTF-8 text file",
-        ) from None
 
 
 def workload_from_yaml_text(text: str, source: str, default_name: str | None = None) -> Workload:

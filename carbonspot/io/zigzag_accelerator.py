@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from carbonspot.errors import InputError
-from carbonspot.io.accelerator_yaml import check_hierarchy, read_yaml_file
+from carbonspot.io.accelerator_yaml import check_hierarchy
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.hardware import (
     DIRECTIONS,
     Accelerator,

@@ -308,7 +308,7 @@ def load_zigzag_workload(path: str) -> Workload:
     """Read a ZigZag v3 workload YAML file."""
     from pathlib import Path
 
-    from carbonspot.io.workload_yaml import parse_yaml_text, read_text
+    from carbonspot.io.yaml_file import parse_yaml_text, read_text
 
     p = Path(path)
     return workload_from_zigzag(parse_yaml_text(read_text(p), str(p)), str(p), p.stem)
