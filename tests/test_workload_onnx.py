@@ -246,3 +246,11 @@ def test_random_node_attributes_only_raise_input_error(attrs, op, x_shape, w_sha
         assert exc.source == "fuzz.onnx"
         return
     assert all(layer.macs >= 1 for layer in w.layers)
+
+
+def test_onnx_workload_is_named_after_its_file():
+    # A node loop variable once shadowed the name argument, naming ds_cnn "Identity".
+    from carbonspot.zoo import load_workload
+
+    path = Path(__file__).parent / "data" / "onnx" / "ds_cnn.onnx"
+    assert load_workload(path).name == "ds_cnn"

@@ -377,7 +377,7 @@ def workload_from_onnx_model(
     unsupported: Counter[str] = Counter()
     for index, node in enumerate(model.graph.node):
         op = node.op_type
-        name = node.name or f"{op}_{index}"
+        node_name = node.name or f"{op}_{index}"
         domain = node.domain or ""
         inputs = [t for t in node.input if t]
         if domain not in ("", "ai.onnx"):
@@ -387,14 +387,14 @@ def workload_from_onnx_model(
             g.constants.update(node.output)  # folded into the constants it produces
             continue
         try:
-            layer = _convert_node(g, node, name, precision)
+            layer = _convert_node(g, node, node_name, precision)
         except InputError:
             raise
         except (IndexError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
             raise InputError(
                 f"cannot interpret the node ({type(exc).__name__}: {exc})".splitlines()[0],
                 source=source,
-                field=f"node {name!r} ({op})",
+                field=f"node {node_name!r} ({op})",
                 allowed="inputs and attributes as the ONNX operator definition requires",
             ) from None
         if layer is None:
