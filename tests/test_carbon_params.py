@@ -158,3 +158,14 @@ def test_describe_records_resolved_values():
     assert d["preset"] == "act" and d["fab_grid_name"] == "taiwan_2022"
     assert d["die_g_per_mm2_before_yield"] == pytest.approx((583 * 0.9 + 137.5 + 500) / 100)
     assert isinstance(d["node_table"], str)
+
+
+def test_carbon_preset_flag_overrides_the_model_preset():
+    # evaluate --preset corrected --carbon-preset act: ACT's carbon defaults, corrected models.
+    parser = argparse.ArgumentParser()
+    add_carbon_arguments(parser)
+    act = carbon_params_from_args(parser.parse_args(["--carbon-preset", "act"]), "corrected")
+    assert act == get_carbon_params("act")
+    assert act != get_carbon_params("corrected")
+    with pytest.raises(InputError, match="--carbon-preset"):
+        carbon_params_from_args(parser.parse_args(["--carbon-preset", "nope"]), "corrected")

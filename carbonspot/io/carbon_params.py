@@ -351,13 +351,26 @@ def add_carbon_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--carbon-file", metavar="FILE", help="YAML file of carbon parameter overrides"
     )
+    parser.add_argument(
+        "--carbon-preset",
+        metavar="NAME",
+        help="carbon defaults to start from (corrected, carbonspot2025, act); "
+        "default: the same name as --preset",
+    )
 
 
 def carbon_params_from_args(
     args: argparse.Namespace, preset_name: str | None = None
 ) -> CarbonParams:
-    """CarbonParams from ``--preset`` (or ``preset_name``), ``--carbon-file`` and ``--carbon``."""
+    """CarbonParams from ``--carbon-preset`` (else ``preset_name`` or ``--preset``),
+    ``--carbon-file`` and ``--carbon``."""
     preset = preset_name if preset_name is not None else getattr(args, "preset", None)
+    if getattr(args, "carbon_preset", None):
+        preset = args.carbon_preset
+        if preset not in CARBON_PRESETS:
+            raise InputError(
+                f"unknown carbon preset {preset!r}", field="--carbon-preset", allowed=CARBON_PRESETS
+            )
     overrides: dict[str, Any] = {}
     sources = []
     if getattr(args, "carbon_file", None):
