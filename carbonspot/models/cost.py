@@ -305,6 +305,23 @@ def build_problem(
     )
 
 
+def array_energy_and_ideal_cycles(
+    layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
+) -> tuple[float, float]:
+    """Array energy (pJ) and ideal temporal cycles of a spatial mapping, as build_problem
+    computes them, without the per-operand constants: the mapper's cheap lower bound."""
+    from carbonspot.models.mapping import temporal_sizes
+
+    if acc.is_imc:
+        energy = _imc_array_energy(layer, acc.array, frac, preset)[0]
+        cpo = layer.precision.input_bits / acc.array.input_bits_per_cycle
+    else:
+        energy = _digital_array_energy(layer, acc, frac, preset)[0]
+        cpo = 1.0
+    temporal = temporal_sizes(layer, spatial_totals(frac))
+    return float(energy), float(np.prod([float(v) for v in temporal.values()])) * cpo
+
+
 def too_small_levels(prob: Problem) -> dict[str, frozenset[str]]:
     """Levels to bypass: where the operands' spatial tiles alone overflow the capacity.
 

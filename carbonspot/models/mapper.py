@@ -132,8 +132,9 @@ def _spatial_candidates(layer, acc, hint, preset):
                             if res not in cands:
                                 cands.append(res)
         cands.sort(key=lambda c: math.prod(e[1] for e in c), reverse=True)
-        if preset.spatial_top_two_per_dim:
-            cands = cands[:2]
+        keep = 2 if preset.spatial_top_two_per_dim else SPATIAL_PER_DIM
+        if keep:
+            cands = cands[:keep]
         per_oa.append(cands or [None])
     out = []
     dropped: list = []
@@ -154,6 +155,9 @@ def _spatial_candidates(layer, acc, hint, preset):
     # the original would have crashed; never leave a layer without candidates
     return out or dropped[:1]
 
+
+# corrected preset: spatial candidates kept per array dim, best utilisation first (None = all)
+SPATIAL_PER_DIM: int | None = None
 
 # Above this many prime factors (or more than 3 hinted dims) the original's enumeration of
 # combinations explodes; the distinct mixes are then listed as divisor tuples (same set).
@@ -453,14 +457,12 @@ def objective_value(costs: cm.Costs, objective: str) -> np.ndarray:
     raise ValueError(objective)
 
 
-def _objective_bound(prob: cm.Problem, objective: str) -> float:
+def _objective_bound(energy: float, cycles: float, objective: str) -> float:
     """Lower bound of the objective over all temporal mappings of a spatial candidate.
 
     Energy >= array energy (memory energy >= 0) and latency >= ideal temporal cycles
     (stalls and on/off-loading >= 0), cost.py; the same tie-break terms as objective_value.
     """
-    energy = float(prob.array_energy_pj)
-    cycles = float(np.prod([float(v) for v in prob.temporal.values()])) * prob.cycles_per_op
     if objective == "edp":
         return energy * cycles
     if objective == "energy":
@@ -507,15 +509,19 @@ def best_mapping(
     items = []
     for sm, scale in cands:
         frac, integer = sm.converted(layer, acc.dim_sizes)
-        prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
-        items.append((_objective_bound(prob, objective), sm, scale, frac, integer, prob))
+        bound = 0.0
+        if prune:
+            energy, cycles = cm.array_energy_and_ideal_cycles(layer, acc, frac, preset)
+            bound = _objective_bound(energy, cycles, objective)
+        items.append((bound, sm, scale, frac, integer))
     if prune:
         # every legal candidate is kept (corrected): visit them by a lower bound of the
-        # objective and skip those whose bound cannot beat the best found
+        # objective and stop at the first whose bound cannot beat the best found
         items.sort(key=lambda it: it[0])
-    for bound, sm, scale, frac, integer, prob in items:
+    for bound, sm, scale, frac, integer in items:
         if prune and best is not None and bound >= best[0][0]:
             break
+        prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
         res = search_temporal(prob, objective)
         if res is None:
             # a level too small for the spatial tile is bypassed by that operand
