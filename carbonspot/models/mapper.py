@@ -3,12 +3,14 @@
 Spatial (carbonspot-model.md §9.1): per array dimension the hinted layer dims, each unrolled
 ``min(layer, array)`` and capped by the innermost memory's bandwidth / precision for the
 operands it serves; mixed unrollings from prime factors; the first two per array dimension by
-utilisation; their Cartesian product; then the weight-diagonal OX/OY augmentation of the
+utilisation (``carbonspot2025``; ``corrected`` keeps all, visited by a lower bound of the
+objective); their Cartesian product; then the weight-diagonal OX/OY augmentation of the
 activation-served dimension (the activation register is enlarged accordingly).
 
 Temporal (carbonspot-model.md §9.3, zigzag-model.md §6.2-§6.3): temporal loop sizes are
 factorised into loop prime factors, merged to at most ``LPF_LIMIT`` (raised to the number
-of temporal dims), every unique ordering is enumerated and allocated bottom-up with LOMA's
+of temporal dims; ``corrected``: every merge LOMA's tie-breaks can give), every unique
+ordering is enumerated and allocated bottom-up with LOMA's
 greedy allocator — all orderings at once, as numpy arrays — and costed in one vectorised
 call. The optimum over all orderings is therefore at least as good as LOMA's.
 """
