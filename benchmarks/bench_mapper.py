@@ -6,12 +6,18 @@ cost-model evaluations and evaluations per second, and our objective value. If t
 variable ``ZIGZAG_PYTHON`` names a Python interpreter with ``zigzag-dse`` installed (a separate
 virtualenv; CarbonSpot never imports zigzag), the same layers are searched by ZigZag v3 in the
 same run — through ``benchmarks/_zigzag_runner.py`` on generated ZigZag YAML inputs (accelerator,
-one-layer workload, mapping with the paper's spatial hints) — and the time ratio and both
-objective values are printed.
+one-layer workload, mapping with the paper's spatial hints). Then per layer also: ZigZag's CPU
+time and the CPU-time ratio (CPU, not wall: the machine may be shared), ZigZag's EDP, ZigZag's
+chosen spatial + temporal mapping costed in OUR model ("zz-in-ours"), ours/ZigZag EDP, the
+same without our WS adder-tree energy (a term ZigZag v3's array lacks), and, where ours is
+worse, why: "search" (ZigZag's mapping is better in our model too: our search missed it) or
+"model" with the terms that differ for the same mapping. A summary line gives the geo-mean
+speed-up, how many layers are worse and why.
 
     python benchmarks/bench_mapper.py                       # CarbonSpot only
     ZIGZAG_PYTHON=/tmp/zzvenv/bin/python python benchmarks/bench_mapper.py --layers 3
     python benchmarks/bench_mapper.py --json out.json        # also write the numbers
+    python benchmarks/bench_mapper.py --zigzag-results out.json   # reuse ZigZag's results
 
 Setting up ZigZag: ``python3 -m venv /tmp/zzvenv && /tmp/zzvenv/bin/pip install zigzag-dse six``
 (zigzag-dse 3.9.1 imports ``six`` without declaring it).
@@ -21,7 +27,7 @@ spatial unrollings on as in the original CarbonSpot, carbonspot-model.md §9.1) 
 hardware (built with ``--preset``, default ``corrected``, and exported to ZigZag). ZigZag's own
 IMC model (zigzag-dse) is not the original CarbonSpot fork's and ``carbonspot2025`` leaves data
 on/off-loading out of the latency, so objective values are comparable only where the models
-agree (digital template, ``corrected`` preset); the E and L ratio columns show where they differ.
+agree (digital template, ``corrected`` preset); "zz-in-ours" separates search from model.
 Timings on a shared machine are noisy: run it on a quiet one.
 """
 
