@@ -20,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from carbonspot.errors import InputError
+from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.mapping import SpatialMapping
 from carbonspot.models.workload import LOOP_DIMS, Layer
 
@@ -125,10 +124,7 @@ def load_mapping(path: str | Path) -> MappingSpec:
     src = str(path)
     if not p.is_file():
         raise InputError("file not found", source=src, field="mapping")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc.__class__.__name__})", source=src) from None
+    data = read_yaml_file(p)
     zigzag = isinstance(data, list)
     entries_raw = (
         data if zigzag else (data or {}).get("mappings") if isinstance(data, dict) else None
