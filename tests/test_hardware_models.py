@@ -268,3 +268,18 @@ def test_any_template_input_is_costed_or_rejected(
     assert 0 < area < 1e7 and 0 < tclk < 1e4
     assert all(v >= 0 for v in bd.values())
     assert all(math.isfinite(v) and v > 0 for v in peak.values())
+
+
+def test_partial_tree_scalar_path_equals_vector_path():
+    # The mapper calls partial_tree_fa_counts with scalars (cached path); arrays take the
+    # vectorised halving. Both must give the same (full, half) counts (carbonspot-model.md §4.7).
+    from carbonspot.models import imc
+
+    rng = np.random.default_rng(0)
+    for n in (2, 8, 32, 128, 1024):
+        for p in (1, 8, 16):
+            ms = np.concatenate([rng.uniform(0, 1.2 * n, 20), np.arange(0, n + 2, max(1, n // 8))])
+            full_v, half_v = imc.partial_tree_fa_counts(n, p, ms)
+            for m, f, h in zip(ms, full_v, half_v, strict=True):
+                full_s, half_s = imc.partial_tree_fa_counts(n, p, float(m))
+                assert float(full_s) == pytest.approx(f) and float(half_s) == pytest.approx(h)

@@ -94,6 +94,9 @@ def partial_tree_fa_counts(
     ``active_inputs`` (fractional ``m`` terminates as in the original).
     """
     p = float(input_bits)
+    if np.ndim(active_inputs) == 0:  # the mapper's per-candidate calls: cached scalar path
+        full_s, half_s = _partial_tree_fa_counts_scalar(int(n_inputs), p, float(active_inputs))
+        return np.asarray(full_s), np.asarray(half_s)
     m = np.asarray(active_inputs, dtype=float)
     n_full_tree = adder_tree_fa_count(n_inputs, p)
     full = np.where(m >= n_inputs, n_full_tree, 0.0)
@@ -114,6 +117,34 @@ def partial_tree_fa_counts(
         half = half + np.where(last, p, 0.0) + np.where(lt, p + d, 0.0) + np.where(eq, p + d, 0.0)
         full = full + np.where(gt, sub_full + (p + d), 0.0) + np.where(eq, sub_full, 0.0)
         left = np.where(last | eq, 0.0, np.where(gt, left - base, left))
+    return full, half
+
+
+@lru_cache(maxsize=4096)
+def _partial_tree_fa_counts_scalar(n_inputs: int, p: float, m: float) -> tuple[float, float]:
+    """Scalar twin of :func:`partial_tree_fa_counts` (same halving, plain floats)."""
+    if m >= n_inputs:
+        return float(adder_tree_fa_count(n_inputs, p)), 0.0
+    full = half = 0.0
+    left, base = m, float(n_inputs)
+    for _ in range(128):
+        if left == 0:
+            break
+        base /= 2
+        d = round(math.log2(base))
+        sub_full = base * (p + 1) - (p + d + 1)
+        if left <= 1 and base == 1:
+            half += p
+            left = 0.0
+        elif left > base:
+            full += sub_full + (p + d)
+            left -= base
+        elif left < base:
+            half += p + d
+        else:
+            full += sub_full
+            half += p + d
+            left = 0.0
     return full, half
 
 
