@@ -10,6 +10,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from carbonspot.formatting import format_value
+
 
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy scalars/arrays, tuples and dataclass-like mappings into JSON types."""
@@ -36,22 +38,6 @@ def print_json(obj: Any, stream: TextIO | None = None) -> None:
     stream.write("\n")
 
 
-def format_value(value: Any) -> str:
-    """Human-readable cell: 4 significant digits for floats, thousands separators for ints."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if v == 0 or (1e-3 <= abs(v) < 1e6):
-            return f"{v:.4g}"
-        return f"{v:.3e}"
-    if isinstance(value, (list, tuple)):
-        return "x".join(format_value(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def print_table(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str] | None = None,
@@ -69,7 +55,9 @@ def print_table(
         all(isinstance(r.get(c), (int, float, np.number)) for r in rows if r.get(c) is not None)
         for c in columns
     ]
-    stream.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    stream.write(
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n"
+    )
     stream.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
         parts = [

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from carbonspot.errors import InputError
+from carbonspot.formatting import format_value
 from carbonspot.report import plots, select
 from carbonspot.report.sources import DesignSet, layer_rows
 
@@ -67,25 +67,6 @@ class Report:
 # the side-by-side table
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if not math.isfinite(v):
-            return "-"
-        if v == 0:
-            return "0"
-        if v.is_integer() and abs(v) < 1e9:
-            return f"{int(v):,}"
-        if 1e-3 <= abs(v) < 1e6:
-            return f"{v:.4g}"
-        return f"{v:.3e}"
-    return "" if value is None else str(value)
-
-
 def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """The comparison as text cells: one column per selection, one row per quantity."""
     header = ["quantity", *[SHORT_ROLE.get(str(k), str(k)) for k in table.index]]
@@ -106,7 +87,7 @@ def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 label = col
             else:
                 label = select.metric_label(col)
-            cells = [_fmt(v) for v in table[col]]
+            cells = [format_value(v) for v in table[col]]
         rows.append([label, *cells])
     return header, rows
 
