@@ -117,6 +117,7 @@ NON_PARAM_COLUMNS = frozenset(
         "power_mw",
         "n_workloads",
         "suite",
+        "preset",
         "period_s",
         "pa_chips",
         "pa_feasible",

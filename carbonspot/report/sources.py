@@ -282,7 +282,7 @@ def design_template_params(
             continue
         if p in ("acc_type", "template"):
             template = str(v)
-        elif p == "objective":
+        elif p in ("objective", "mapper_objective"):
             mapper = str(v)
         else:
             params[p] = _clean_param(v)

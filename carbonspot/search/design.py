@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from carbonspot.errors import InputError
+from carbonspot.models.presets import get_preset
 from carbonspot.models.results import WorkloadResult
 from carbonspot.models.workload import Workload
 
@@ -395,9 +396,12 @@ def evaluate_design(
         rows.append(result_row(result, template, ident, period, carbon_params))
     if geo and len(rows) > 1:
         rows.append(geo_row(rows, template, ident))
-    if suite is not None:
-        for row in rows:
+    preset_name = get_preset(preset).name
+    for row in rows:  # so a CSV says which models produced it (reports re-evaluate with them)
+        if suite is not None:
             row["suite"] = suite
+        row["preset"] = preset_name
+        row["mapper_objective"] = objective
     return rows
 
 
