@@ -123,3 +123,23 @@ def test_three_cli_workers_on_postgresql(tmp_path):
     evaluated = [int(o.split("(")[1].split(" evaluated")[0]) for o, _ in outs]
     assert sum(evaluated) == 6
     assert all(t.user_attrs["metrics"]["latency_ns"] > 0 for t in complete)
+
+
+def test_a_claim_yields_to_a_later_trial_holding_the_same_design():
+    """Race seen in CI: trial 5 checked before trial 3 wrote its claim and went ahead; trial 3
+    must then yield to 5 (not only later trials to earlier ones), or both evaluate the design."""
+    from types import SimpleNamespace
+
+    from optuna.trial import create_trial
+
+    from carbonspot.search.runner import StudySession
+
+    def running(number, key):
+        t = create_trial(state=TrialState.RUNNING, user_attrs={"design_key": key})
+        t.number = number
+        return t
+
+    trials = [running(3, "K"), running(5, "K"), running(4, "L")]
+    reasons = StudySession._yield_reasons(SimpleNamespace(budget=100), [(3, "K"), (4, "L")], trials)
+    assert reasons[0] == "duplicate of trial 5"
+    assert reasons[1] is None

@@ -219,13 +219,18 @@ class StudySession:
     ) -> list[str | None]:
         """For each claim ``(number, key)``: why it must not evaluate its design, or ``None``.
 
-        A claim yields to a COMPLETE trial with the same design, to an earlier trial (lower
-        number) holding the same design, and when COMPLETE trials plus earlier RUNNING ones
-        already fill the budget. One pass over ``trials`` (O(trials + claims)).
+        A claim yields to a COMPLETE trial with the same design, to any other RUNNING trial
+        holding the same design, and when COMPLETE trials plus earlier RUNNING ones already
+        fill the budget. One pass over ``trials`` (O(trials + claims)).
+
+        Yielding to *any* other holder, not only to an earlier one, closes the race where the
+        later trial checks before the earlier one has written its claim: two processes that
+        see each other both yield (the design is proposed again later), but two processes can
+        never both evaluate it.
         """
         n_complete = 0
         running_numbers: list[int] = []
-        first_by_key: dict[str, int] = {}
+        holders_by_key: dict[str, list[int]] = {}
         complete_by_key: dict[str, int] = {}
         for t in trials:
             key = t.user_attrs.get("design_key")
@@ -235,18 +240,18 @@ class StudySession:
                     complete_by_key.setdefault(key, t.number)
             else:
                 running_numbers.append(t.number)
-            if key is not None and t.number < first_by_key.get(key, 1 << 62):
-                first_by_key[key] = t.number
+            if key is not None:
+                holders_by_key.setdefault(key, []).append(t.number)
         running_numbers.sort()
         out: list[str | None] = []
         for number, key in claims:
             done = complete_by_key.get(key)
-            first = first_by_key.get(key, number)
             if done is not None and done != number:
                 out.append(f"duplicate of trial {done}")
                 continue
-            if first < number:
-                out.append(f"duplicate of trial {first}")
+            others = [n for n in holders_by_key.get(key, ()) if n != number]
+            if others:
+                out.append(f"duplicate of trial {min(others)}")
                 continue
             earlier_running = bisect.bisect_left(running_numbers, number)
             if n_complete + earlier_running >= self.budget:
