@@ -9,8 +9,6 @@ in the embedded journal ``<project>/studies/runs/<name>.journal`` (no server).
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 import sys
 import time
 from pathlib import Path
@@ -312,16 +310,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, (dict, list)):
-        import json
-
-        return json.dumps(value, sort_keys=True)
-    return "" if value is None else value
-
-
 def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per trial: number, state, params, objectives, constraints and metrics."""
     trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
@@ -369,15 +357,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``study export NAME --csv FILE``."""
     study = _load(args.name, args.storage)
     rows, columns = export_rows(study)
-    out = Path(args.csv)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(columns)
-            for row in rows:
-                w.writerow([_cell(row.get(c)) for c in columns])
-    except OSError as exc:
-        raise InputError(f"cannot write ({exc.strerror})", source=str(out), field="--csv") from None
-    print(f"wrote {len(rows)} trials to {out}")
+    from carbonspot.io.sweep_file import write_rows_csv
+
+    write_rows_csv(rows, args.csv, columns, field="--csv")
+    print(f"wrote {len(rows)} trials to {args.csv}")
     return 0

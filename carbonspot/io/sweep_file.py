@@ -19,6 +19,7 @@ Schema (docs/sweep.md)::
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -294,11 +295,16 @@ def _csv_cell(value: Any) -> str:
             return _csv_cell(float(value))
     except ImportError:  # pragma: no cover
         pass
+    if isinstance(value, (dict, list)):  # e.g. a study trial's nested metrics
+        return json.dumps(value, sort_keys=True)
     return str(value)
 
 
 def write_rows_csv(
-    rows: Sequence[Mapping[str, Any]], path: str | Path, columns: Sequence[str]
+    rows: Sequence[Mapping[str, Any]],
+    path: str | Path,
+    columns: Sequence[str],
+    field: str = "--out",
 ) -> None:
     """Write rows as CSV with the given columns (missing cells and NaN are empty)."""
     path = Path(path)
@@ -310,6 +316,4 @@ def write_rows_csv(
             for row in rows:
                 writer.writerow([_csv_cell(row.get(c)) for c in columns])
     except OSError as exc:
-        raise InputError(
-            f"cannot write ({exc.strerror})", source=str(path), field="--out"
-        ) from None
+        raise InputError(f"cannot write ({exc.strerror})", source=str(path), field=field) from None
