@@ -13,20 +13,11 @@ from carbonspot.io.carbon_params import add_carbon_arguments, carbon_params_from
 from carbonspot.models.presets import get_preset
 from carbonspot.search import design as design_mod
 
-SUMMARY_COLUMNS = (
-    "ops",
-    "energy_pj",
-    "latency_cycles",
-    "tclk_ns",
-    "latency_ns",
-    "area_mm2",
-    "tops_per_w",
-    "tops",
-    "tops_per_mm2",
-    "period_s",
-    "meets_period",
-    "carbon_ca_g",
-    "carbon_pa_g",
+# The design row's headline metrics, without its identity and feasibility columns.
+SUMMARY_COLUMNS = tuple(
+    c
+    for c in design_mod.BASE_COLUMNS
+    if c not in ("workload", "acc_type", "sram_bytes", "dim", "feasible", "reason")
 )
 LAYER_COLUMNS = (
     "layer",
