@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from carbonspot.errors import InputError
+from carbonspot.io.sweep_file import parse_carbon, parse_period, parse_workloads
 from carbonspot.io.yaml_file import read_yaml_file
 from carbonspot.models.presets import PRESETS
 from carbonspot.search.objective import CONSTRAINTS, DIRECTIONS, OBJECTIVES, Constraint, Objective
@@ -64,7 +65,6 @@ TOP_KEYS = (
     "n_trials",
     "seed",
 )
-SUITES = ("tiny", "mobile")
 MAPPER_OBJECTIVES = ("edp", "energy", "latency")
 VARIABLE_KEYS = ("choices", "int", "pow2", "real", "step", "log", "templates")
 SOLVER_OPTIONS = ("pop_size", "n_startup_trials")
@@ -163,13 +163,9 @@ def parse_study(
     if preset not in PRESETS:
         raise _err(f"unknown preset {preset!r}", src, "preset", sorted(PRESETS))
 
-    suite, workloads = _workloads(data, src, base_dir)
-    period_s = _period(data.get("period_s"), src)
-    carbon = data.get("carbon", {}) or {}
-    if not isinstance(carbon, Mapping) or not all(
-        isinstance(v, (int, float, str, bool)) for v in carbon.values()
-    ):
-        raise _err("must be a mapping of carbon parameter to a value", src, "carbon")
+    suite, workloads = parse_workloads(data, src, base_dir)
+    period_s = parse_period(data.get("period_s"), src)
+    carbon = parse_carbon(data.get("carbon"), src)
 
     templates = known_templates()
     raw_vars = data.get("variables")
@@ -266,7 +262,7 @@ def parse_study(
         mapper_objective=mapper_objective,
         suite=suite,
         workloads=workloads,
-        carbon=tuple((str(k), v) for k, v in carbon.items()),
+        carbon=carbon,
         period_s=period_s,
         solver=solver,
         n_trials=n_trials,
@@ -275,40 +271,6 @@ def parse_study(
         description=description,
         project_dir=str(project_dir or Path.cwd()),
     )
-
-
-def _workloads(data: Mapping[str, Any], src: str, base_dir: Path | None):
-    suite = data.get("suite")
-    raw = data.get("workloads")
-    if (suite is None) == (raw is None):
-        raise _err("give exactly one of 'suite' and 'workloads'", src, "workloads")
-    if suite is not None:
-        if suite not in SUITES:
-            raise _err(f"unknown suite {suite!r}", src, "suite", SUITES)
-        return suite, ()
-    items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-    if not items or not all(isinstance(w, str) and w for w in items):
-        raise _err("must be a workload name or path, or a non-empty list of them", src, "workloads")
-    out = []
-    for w in items:
-        is_path = "/" in w or w.endswith((".onnx", ".yaml", ".yml"))
-        if is_path and base_dir is not None and not Path(w).is_absolute():
-            w = str((base_dir / w).resolve())
-        out.append(w)
-    return None, tuple(out)
-
-
-def _period(raw: Any, src: str):
-    if raw is None:
-        return None
-    if isinstance(raw, Mapping):
-        for key, value in raw.items():
-            if not _number(value) or value <= 0:
-                raise _err("must be a positive number of seconds", src, f"period_s.{key}")
-        return tuple((str(k), float(v)) for k, v in raw.items())
-    if _number(raw) and raw > 0:
-        return float(raw)
-    raise _err("must be a positive number of seconds or {workload: seconds}", src, "period_s")
 
 
 def _variable(

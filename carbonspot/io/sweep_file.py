@@ -120,55 +120,9 @@ def parse_sweep(data: Any, source: str, base_dir: Path | None = None) -> SweepSp
             f"unknown objective {objective!r}", source=source, field="objective", allowed=OBJECTIVES
         )
 
-    suite = data.get("suite")
-    workloads_raw = data.get("workloads")
-    if (suite is None) == (workloads_raw is None):
-        raise InputError(
-            "give exactly one of 'suite' and 'workloads'", source=source, field="workloads"
-        )
-    workloads: tuple[str, ...] = ()
-    if suite is not None and suite not in SUITES:
-        raise InputError(f"unknown suite {suite!r}", source=source, field="suite", allowed=SUITES)
-    if workloads_raw is not None:
-        items = _as_list(workloads_raw)
-        if not items or not all(isinstance(w, str) and w for w in items):
-            raise InputError(
-                "must be a workload name or path, or a non-empty list of them",
-                source=source,
-                field="workloads",
-            )
-        resolved = []
-        for w in items:
-            if _is_path_like(w) and base_dir is not None and not Path(w).is_absolute():
-                w = str((base_dir / w).resolve())
-            resolved.append(w)
-        workloads = tuple(resolved)
-
-    period = data.get("period_s")
-    period_s: float | tuple[tuple[str, float], ...] | None
-    if period is None:
-        period_s = None
-    elif isinstance(period, Mapping):
-        for key, value in period.items():
-            if not _positive_number(value):
-                raise InputError(
-                    "must be a positive number of seconds", source=source, field=f"period_s.{key}"
-                )
-        period_s = tuple((str(k), float(v)) for k, v in period.items())
-    elif _positive_number(period):
-        period_s = float(period)
-    else:
-        raise InputError(
-            "must be a positive number of seconds or {workload: seconds}",
-            source=source,
-            field="period_s",
-        )
-
-    carbon = data.get("carbon", {}) or {}
-    if not isinstance(carbon, Mapping) or not all(_scalar_ok(v) for v in carbon.values()):
-        raise InputError(
-            "must be a mapping of carbon parameter to a value", source=source, field="carbon"
-        )
+    suite, workloads = parse_workloads(data, source, base_dir)
+    period_s = parse_period(data.get("period_s"), source)
+    carbon = parse_carbon(data.get("carbon"), source)
 
     blocks = _parse_blocks(data.get("designs"), source)
     return SweepSpec(
@@ -179,7 +133,7 @@ def parse_sweep(data: Any, source: str, base_dir: Path | None = None) -> SweepSp
         workloads=workloads,
         suite=suite,
         blocks=blocks,
-        carbon=tuple((str(k), v) for k, v in carbon.items()),
+        carbon=carbon,
         period_s=period_s,
     )
 
@@ -191,6 +145,70 @@ def _positive_number(value: Any) -> bool:
         and math.isfinite(value)
         and value > 0
     )
+
+
+def parse_workloads(
+    data: Mapping[str, Any], source: str, base_dir: Path | None = None
+) -> tuple[str | None, tuple[str, ...]]:
+    """``(suite, workloads)`` of a sweep or study file: exactly one of the two keys.
+
+    Relative workload paths are resolved against ``base_dir`` (the file's folder).
+    """
+    suite = data.get("suite")
+    workloads_raw = data.get("workloads")
+    if (suite is None) == (workloads_raw is None):
+        raise InputError(
+            "give exactly one of 'suite' and 'workloads'", source=source, field="workloads"
+        )
+    if suite is not None:
+        if suite not in SUITES:
+            raise InputError(
+                f"unknown suite {suite!r}", source=source, field="suite", allowed=SUITES
+            )
+        return suite, ()
+    items = _as_list(workloads_raw)
+    if not items or not all(isinstance(w, str) and w for w in items):
+        raise InputError(
+            "must be a workload name or path, or a non-empty list of them",
+            source=source,
+            field="workloads",
+        )
+    resolved = []
+    for w in items:
+        if _is_path_like(w) and base_dir is not None and not Path(w).is_absolute():
+            w = str((base_dir / w).resolve())
+        resolved.append(w)
+    return None, tuple(resolved)
+
+
+def parse_period(raw: Any, source: str) -> float | tuple[tuple[str, float], ...] | None:
+    """``period_s``: seconds for every workload, ``{workload: seconds}``, or absent."""
+    if raw is None:
+        return None
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if not _positive_number(value):
+                raise InputError(
+                    "must be a positive number of seconds", source=source, field=f"period_s.{key}"
+                )
+        return tuple((str(k), float(v)) for k, v in raw.items())
+    if _positive_number(raw):
+        return float(raw)
+    raise InputError(
+        "must be a positive number of seconds or {workload: seconds}",
+        source=source,
+        field="period_s",
+    )
+
+
+def parse_carbon(raw: Any, source: str) -> tuple[tuple[str, Any], ...]:
+    """``carbon``: a mapping of carbon parameter to a finite scalar (checked later by name)."""
+    carbon = raw or {}
+    if not isinstance(carbon, Mapping) or not all(_scalar_ok(v) for v in carbon.values()):
+        raise InputError(
+            "must be a mapping of carbon parameter to a value", source=source, field="carbon"
+        )
+    return tuple((str(k), v) for k, v in carbon.items())
 
 
 def _parse_blocks(raw: Any, source: str) -> tuple[DesignBlock, ...]:
