@@ -21,7 +21,14 @@ from typing import Any
 from carbonspot.errors import InputError
 from carbonspot.models import cost_hw
 from carbonspot.models.hardware import Accelerator
-from carbonspot.models.mapper import OBJECTIVES, Choice, best_mapping, temporal_mapping_of
+from carbonspot.models.mapper import (
+    DEFAULT_MAPPER,
+    MAPPERS,
+    OBJECTIVES,
+    Choice,
+    best_mapping,
+    temporal_mapping_of,
+)
 from carbonspot.models.mapping import SpatialMapping
 from carbonspot.models.presets import Preset, get_preset
 from carbonspot.models.results import LayerResult, WorkloadResult
@@ -58,12 +65,23 @@ def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
     return TEMPLATE_HINTS.get(acc.name.lower())
 
 
-def _check(objective: str, preset: str | Preset | None) -> Preset:
+def _check(objective: str, preset: str | Preset | None, mapper: str = DEFAULT_MAPPER) -> Preset:
     if objective not in OBJECTIVES:
         raise InputError(
             f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES
         )
+    if mapper not in MAPPERS:
+        raise InputError(f"unknown mapper {mapper!r}", field="--mapper", allowed=MAPPERS)
     return get_preset(preset)
+
+
+def _search(mapper: str):
+    """The per-layer search of ``mapper`` (both return the same optimum)."""
+    if mapper == "fast":
+        from carbonspot.models.fastmap import best_mapping_fast  # imports numba: lazily
+
+        return best_mapping_fast
+    return best_mapping
 
 
 def layer_graph(workload: Workload) -> dict[str, tuple[str, ...]] | None:
@@ -247,10 +265,10 @@ def memory_tops(
     return out
 
 
-def _layer_result(layer: Layer, choice: Choice, preset: Preset) -> LayerResult:
+def _layer_result(layer: Layer, acc: Accelerator, choice: Choice, preset: Preset) -> LayerResult:
     c = choice.costs
     energy = float(c.energy_pj[0])
-    bd = {"array": float(choice.problem.array_energy_pj)}
+    bd = {"array": float(choice.array_energy_pj)}
     for (mem, op), v in (c.mem_breakdown or {}).items():
         bd[f"mem:{mem}:{op}"] = float(v[0])
     ideal = float(c.ideal_temporal[0])
@@ -260,11 +278,9 @@ def _layer_result(layer: Layer, choice: Choice, preset: Preset) -> LayerResult:
     else:
         onload, offload = float(c.onload[0]), float(c.offload[0])
     lat = {"mac_computation": ideal, "stall": stall, "onloading": onload, "offloading": offload}
-    active = choice.problem.active_units
-    units = math.prod(choice.problem.acc.dim_sizes.values())
+    units = math.prod(acc.dim_sizes.values())
     total = ideal + stall + onload + offload
-    util = (layer.macs / units * choice.problem.cycles_per_op) / total if total > 0 else 0.0
-    del active
+    util = (layer.macs / units * choice.cycles_per_op) / total if total > 0 else 0.0
     sm = {oa: [(d, float(s)) for d, s in loops] for oa, loops in choice.spatial.unrollings}
     return LayerResult(
         layer=layer.name,
@@ -315,14 +331,16 @@ def evaluate_layer(
     preset: str | Preset | None = "corrected",
     mapping: Any = None,
     n_levels: dict[str, int] | None = None,
+    mapper: str = DEFAULT_MAPPER,
 ) -> LayerResult:
     """Best mapping of one layer and its cost (or why nothing fits).
 
     ``mapping`` is a :class:`SpatialMapping`, a ``{"D1": [("K", 16)], …}`` dict or a
     loaded mapping file (``carbonspot.io.mapping_yaml.load_mapping``); ``n_levels`` the
-    per-operand levels kept (default: pruning for this layer alone).
+    per-operand levels kept (default: pruning for this layer alone); ``mapper`` the search
+    (:data:`MAPPERS`: ``fast`` or ``exhaustive``, same optimum).
     """
-    p = _check(objective, preset)
+    p = _check(objective, preset, mapper)
     if layer.costless:
         return LayerResult(
             layer=layer.name, operator=layer.operator, macs=layer.macs, feasible=True,
@@ -335,21 +353,24 @@ def evaluate_layer(
     if mapping is not None and hasattr(mapping, "hint_for"):
         hint = mapping.hint_for(layer) or hint
     hint_key = tuple((k, tuple(v)) for k, v in hint.items()) if hint else None
-    key = (layer.key, acc, objective, p.name, tuple(sorted(n_levels.items())), spatial, hint_key)
+    key = (
+        layer.key, acc, objective, p, tuple(sorted(n_levels.items())), spatial, hint_key, mapper,
+    )  # fmt: skip
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return _renamed(hit, layer)
-    choice = best_mapping(layer, acc, p, objective, n_levels=n_levels, hint=hint, spatial=spatial)
+    search = _search(mapper)
+    choice = search(layer, acc, p, objective, n_levels=n_levels, hint=hint, spatial=spatial)
     full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
     if choice is None and n_levels != full:
         # the pruned hierarchy can be too tight once partial sums and the other operands'
         # tiles share the new top level: fall back to the whole hierarchy for this layer
-        choice = best_mapping(layer, acc, p, objective, n_levels=full, hint=hint, spatial=spatial)
+        choice = search(layer, acc, p, objective, n_levels=full, hint=hint, spatial=spatial)
     if choice is None:
         res = _infeasible(layer, _fit_reason(layer, acc, full))
     else:
-        res = _layer_result(layer, choice, p)
+        res = _layer_result(layer, acc, choice, p)
     _CACHE[key] = res
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.popitem(last=False)
@@ -383,13 +404,18 @@ def evaluate_workload(
     objective: str = "edp",
     preset: str | Preset | None = "corrected",
     mapping: Any = None,
+    mapper: str = DEFAULT_MAPPER,
 ) -> WorkloadResult:
-    """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility."""
-    p = _check(objective, preset)
+    """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility.
+
+    ``mapper`` picks the per-layer search (:data:`MAPPERS`; ``fast`` and ``exhaustive``
+    return the same optimum).
+    """
+    p = _check(objective, preset, mapper)
     layers = list(workload.compute_layers)
     tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
     results = [
-        evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t)
+        evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t, mapper=mapper)
         for lay, t in zip(layers, tops, strict=False)
     ]
     area, area_bd = cost_hw.accelerator_area_mm2(acc, p)

@@ -182,69 +182,108 @@ def _operand_info(
 
 
 # --------------------------------------------------------------------------- array energy
-def _imc_rows(layer: Layer, arr: ImcArray, frac: dict[str, dict[str, float]]) -> tuple:
-    """Mapped columns, total rows (incl. diagonal halo) and adder rows (§4.6)."""
-    wl = frac.get(arr.wl_dim, {})
-    bl = frac.get(arr.bl_dim, {})
-    cols = float(np.prod(list(wl.values()))) if wl else 1.0
-    rows_add = float(math.ceil(np.prod(list(bl.values())) - 1e-9)) if bl else 1.0
-    partner = {"FX": ("OX", 1), "FY": ("OY", 0)}
-    diag = any(d in ("OX", "OY") for d in wl)
-    if diag and bl:
-        prod = 1.0
-        for d, s in bl.items():
-            if d in partner and partner[d][0] in wl:
-                prod *= s + wl[partner[d][0]] - 1
-            else:
-                prod *= s
-        rows_total = float(math.ceil(prod - 1e-9))
-    else:
-        rows_total = rows_add
-    return cols, rows_total, rows_add
+def spatial_arrays(
+    acc: Accelerator, frac: dict[str, dict[str, float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A fractional mapping dict as the (1, NOA, 8) arrays of :func:`array_energy_parts`."""
+    names = [oa for oa, _ in acc.array.dims]
+    f = np.ones((1, len(names), NDIM))
+    pres = np.zeros((1, len(names), NDIM), dtype=bool)
+    for oa, loops in frac.items():
+        if oa not in names:
+            continue
+        j = names.index(oa)
+        for d, s in loops.items():
+            f[0, j, DIM_INDEX[d]] = s
+            pres[0, j, DIM_INDEX[d]] = True
+    return f, pres
 
 
-def _imc_array_energy(
-    layer: Layer, arr: ImcArray, frac: dict[str, dict[str, float]], preset: Preset
-) -> tuple[float, dict[str, float], float]:
-    """IMC macro energy of a layer (carbonspot-model.md §4.4-§4.6)."""
-    cols, rows_total, rows_add = _imc_rows(layer, arr, frac)
-    unrolled = 1.0
-    for oa in (arr.wl_dim, arr.bl_dim):
-        for s in frac.get(oa, {}).values():
-            unrolled *= s
-    activations = layer.macs / unrolled
-    parts = imc_model.layer_energy_pj(
-        arr,
-        mapped_cols=cols,
-        rows_total=rows_total,
-        rows_add=rows_add,
-        activations=activations,
-        layer_input_bits=layer.precision.input_bits,
-        layer_weight_bits=layer.precision.weight_bits,
-        preset=preset,
-    )
-    parts = {k: float(v) for k, v in parts.items()}
-    return float(sum(parts.values())), parts, rows_total
+def array_energy_parts(
+    layer: Layer, acc: Accelerator, frac: np.ndarray, present: np.ndarray, preset: Preset
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Array energy by component (pJ) and IMC rows incl. diagonal halo, per spatial mapping.
 
-
-def _digital_array_energy(
-    layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
-) -> tuple[float, dict[str, float]]:
-    """MAC energy (unit energy × MACs) plus WS adder trees (carbonspot-model.md §6.4)."""
+    ``frac`` (C, NOA, 8): fractional unrolling per array dim (``acc.array.dims`` order) and
+    layer dim (1 where none); ``present``: the layer dim has an entry on that array dim.
+    IMC: carbonspot-model.md §4.4-§4.6; digital: MACs plus WS adder trees (§6.4).
+    """
+    names = [oa for oa, _ in acc.array.dims]
+    C = frac.shape[0]
+    macs = float(layer.macs)
     arr = acc.array
-    parts = {"mac": arr.mac_energy_pj * layer.macs}
+    if isinstance(arr, ImcArray):
+        ones = np.ones(C)
+        wl = names.index(arr.wl_dim) if arr.wl_dim in names else None
+        bl = names.index(arr.bl_dim) if arr.bl_dim in names else None
+        cols = np.prod(frac[:, wl], axis=1) if wl is not None else ones
+        bl_prod = np.prod(frac[:, bl], axis=1) if bl is not None else ones
+        rows_add = np.ceil(bl_prod - 1e-9)
+        rows_total = rows_add
+        if wl is not None and bl is not None:
+            # weight-diagonal mapping (OX/OY on the word line): FX/FY rows overlap (§4.6)
+            diag = present[:, wl, _OX] | present[:, wl, _OY]
+            halo = frac[:, bl].copy()
+            for d, p in ((_FX, _OX), (_FY, _OY)):
+                partner = present[:, bl, d] & present[:, wl, p]
+                halo[:, d] = np.where(partner, frac[:, bl, d] + frac[:, wl, p] - 1, halo[:, d])
+            with_halo = np.ceil(np.prod(halo, axis=1) - 1e-9)
+            rows_total = np.where(diag & present[:, bl].any(axis=1), with_halo, rows_add)
+        unrolled = cols * bl_prod
+        parts = imc_model.layer_energy_pj(
+            arr,
+            mapped_cols=cols,
+            rows_total=rows_total,
+            rows_add=rows_add,
+            activations=macs / unrolled,
+            layer_input_bits=layer.precision.input_bits,
+            layer_weight_bits=layer.precision.weight_bits,
+            preset=preset,
+        )
+        return {
+            k: np.broadcast_to(np.asarray(v, float), (C,)) for k, v in parts.items()
+        }, rows_total
+    parts = {"mac": np.full(C, arr.mac_energy_pj * layer.macs)}
     if arr.reduce_dim is not None:
         dims = arr.dim_sizes
-        rows = float(np.prod(list(frac.get(arr.reduce_dim, {}).values()) or [1.0]))
-        other = [oa for oa in dims if oa != arr.reduce_dim]
-        cols = float(np.prod([s for oa in other[:1] for s in frac.get(oa, {}).values()] or [1]))
-        active = float(np.prod([s for oa in frac.values() for s in oa.values()] or [1.0]))
+        r = names.index(arr.reduce_dim)
+        rows = np.prod(frac[:, r], axis=1)
+        other = [j for j, oa in enumerate(names) if oa != arr.reduce_dim]
+        cols = np.prod(frac[:, other[0]], axis=1) if other else np.ones(C)
+        active = np.prod(frac.reshape(C, -1), axis=1)
         macros = active / (cols * rows)
-        activations = layer.macs / active
+        activations = macs / active
         p = layer.precision.psum_bits
-        tree = digital_model.adder_tree_energy_pj(dims[arr.reduce_dim], p, rows, arr.tech)
-        parts["adder_tree"] = float(tree) * cols * macros * activations
-    return float(sum(parts.values())), parts
+        uniq, inv = np.unique(rows, return_inverse=True)
+        tree = np.asarray(
+            digital_model.adder_tree_energy_pj(dims[arr.reduce_dim], p, uniq, arr.tech), float
+        )[inv.reshape(-1)]
+        parts["adder_tree"] = tree * cols * macros * activations
+    return parts, np.ones(C)
+
+
+def array_energy_vec(
+    layer: Layer, acc: Accelerator, frac: np.ndarray, present: np.ndarray, preset: Preset
+) -> tuple[np.ndarray, np.ndarray]:
+    """Total array energy (pJ) and IMC rows_total per spatial mapping (arrays of C)."""
+    parts, rows_total = array_energy_parts(layer, acc, frac, present, preset)
+    total = np.zeros(frac.shape[0])
+    for v in parts.values():
+        total = total + v
+    return total, rows_total
+
+
+def _array_energy(
+    layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
+) -> tuple[float, dict[str, float], float]:
+    """Array energy of one spatial mapping: (total pJ, parts, IMC rows_total)."""
+    f, pres = spatial_arrays(acc, frac)
+    parts, rows_total = array_energy_parts(layer, acc, f, pres, preset)
+    out = {k: float(v[0]) for k, v in parts.items()}
+    total = 0.0
+    for v in out.values():
+        total = total + v
+    return total, out, float(rows_total[0])
 
 
 def build_problem(
@@ -279,14 +318,13 @@ def build_problem(
         )  # fmt: skip
         for op in OP_ORDER
     }
-    rows_total, gd = 1.0, 1.0
+    energy, parts, rows_total = _array_energy(layer, acc, frac, preset)
+    gd = 1.0
     if acc.is_imc:
         arr = acc.array
-        energy, parts, rows_total = _imc_array_energy(layer, arr, frac, preset)
         gd = float(arr.group_depth)
         cpo = layer.precision.input_bits / arr.input_bits_per_cycle
     else:
-        energy, parts = _digital_array_energy(layer, acc, frac, preset)
         cpo = 1.0
     return Problem(
         layer=layer,
@@ -312,12 +350,8 @@ def array_energy_and_ideal_cycles(
     computes them, without the per-operand constants: the mapper's cheap lower bound."""
     from carbonspot.models.mapping import temporal_sizes
 
-    if acc.is_imc:
-        energy = _imc_array_energy(layer, acc.array, frac, preset)[0]
-        cpo = layer.precision.input_bits / acc.array.input_bits_per_cycle
-    else:
-        energy = _digital_array_energy(layer, acc, frac, preset)[0]
-        cpo = 1.0
+    energy = _array_energy(layer, acc, frac, preset)[0]
+    cpo = layer.precision.input_bits / acc.array.input_bits_per_cycle if acc.is_imc else 1.0
     temporal = temporal_sizes(layer, spatial_totals(frac))
     return float(energy), float(np.prod([float(v) for v in temporal.values()])) * cpo
 

@@ -17,6 +17,7 @@ call. The optimum over all orderings is therefore at least as good as LOMA's.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ LPF_LIMIT = 6
 # ZigZag's loop dict order for ONNX layers (tie-breaks in LPF merging, candidate order).
 ZZ_ORDER = ("B", "K", "G", "OX", "OY", "C", "FX", "FY")
 OBJECTIVES = ("edp", "energy", "latency")
+# Searches returning the same per-layer optimum: ``fast`` (branch-and-bound, compiled,
+# carbonspot.models.fastmap) and ``exhaustive`` (every candidate, numpy; for verification).
+MAPPERS = ("fast", "exhaustive")
+DEFAULT_MAPPER = "fast"
 
 
 def prime_factors(n: int) -> list[int]:
@@ -90,7 +95,15 @@ def spatial_candidates(
 _SPATIAL_CACHE: dict[tuple, list] = {}
 
 
-def _spatial_candidates(layer, acc, hint, preset):
+def per_dim_candidates(
+    layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
+) -> tuple[dict[str, list[str]], list[list]]:
+    """Unrolling choices per array dimension (in ``acc.array.dims`` order) and the full hint.
+
+    Each list holds tuples of ``(layer dim, unrolling)`` pairs (a mixed unrolling when several),
+    or ``[None]`` when the dimension unrolls nothing. Spatial candidates are their Cartesian
+    product, each then given the weight-diagonal augmentation (:func:`diagonal_options`).
+    """
     dims = acc.array.dims
     loop_order = [d for d in ZZ_ORDER if d in layer.loops]
     hint = dict(hint or {})
@@ -118,26 +131,18 @@ def _spatial_candidates(layer, acc, hint, preset):
         if single and len(hints) >= 2 and (len(pool) > MIX_POOL_LIMIT or len(hints) > 3):
             cands += _mix_divisors(layer, [d for d, _ in single], size)
         elif single and len(hints) >= 2:
-            for k in range(2, len(hints) + 1):
-                for dim_comb in itertools.combinations(hints, k):
-                    sub = [e for e in pool if e[0] in dim_comb]
-                    for L in range(2, len(sub) + 1):
-                        for comb in itertools.combinations(sub, L):
-                            if len({e[0] for e in comb}) == 1:
-                                continue
-                            if math.prod(e[1] for e in comb) > size:
-                                continue
-                            merged: dict[str, int] = {}
-                            for d, f in comb:
-                                merged[d] = merged.get(d, 1) * f
-                            res = tuple(merged.items())
-                            if res not in cands:
-                                cands.append(res)
+            cands += _combination_mixes(hints, pool, size)
         cands.sort(key=lambda c: math.prod(e[1] for e in c), reverse=True)
         keep = 2 if preset.spatial_top_two_per_dim else SPATIAL_PER_DIM
         if keep:
             cands = cands[:keep]
         per_oa.append(cands or [None])
+    return hint, per_oa
+
+
+def _spatial_candidates(layer, acc, hint, preset):
+    dims = acc.array.dims
+    hint, per_oa = per_dim_candidates(layer, acc, hint, preset)
     out = []
     dropped: list = []
     seen = set()
@@ -166,6 +171,61 @@ SPATIAL_PER_DIM: int | None = None
 MIX_POOL_LIMIT = 12
 
 
+def _combination_mixes(hints: list[str], pool: list[tuple[str, int]], size: int) -> list[tuple]:
+    """The original's mixed unrollings, in its order, without enumerating its combinations.
+
+    The original takes, for k = 2.. hinted dims, each k-combination of hinted dims and each
+    L-combination of their prime factors (``pool``, grouped by dim, ascending) spanning at
+    least two dims with product <= ``size``, and keeps each distinct per-dim product the
+    first time it appears. A mix over dims D with L prime factors first appears at k = |D|,
+    under the dim combination D itself, as the combination of the earliest pool positions
+    of its primes; sorting mixes by that key reproduces the original's list exactly.
+    """
+    hint_pos = {h: i for i, h in enumerate(hints)}
+    dims = list(dict.fromkeys(d for d, _ in pool))
+    factors = {d: [f for dd, f in pool if dd == d] for d in dims}
+    choices: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+    for d in dims:
+        fs = factors[d]
+        seen: set[tuple[int, ...]] = set()
+        opts = []
+        for L in range(1, len(fs) + 1):
+            for comb in itertools.combinations(range(len(fs)), L):
+                key = tuple(fs[i] for i in comb)
+                if key in seen:
+                    continue
+                seen.add(key)
+                # earliest positions of each prime: the first occurrences in the group
+                pos: list[int] = []
+                for p in sorted(set(key)):
+                    first = fs.index(p)
+                    pos += range(first, first + key.count(p))
+                opts.append((math.prod(key), tuple(sorted(pos))))
+        choices[d] = opts
+    out = []
+    for k in range(2, len(dims) + 1):
+        for dset in itertools.combinations(dims, k):
+            if any(d not in hint_pos for d in dset):
+                continue
+            rank = sorted(hint_pos[d] for d in dset)
+            offsets, off = {}, 0
+            for d in dims:
+                if d in dset:
+                    offsets[d] = off
+                    off += len(factors[d])
+            for combo in itertools.product(*(choices[d] for d in dset)):
+                prod = math.prod(u for u, _ in combo)
+                if prod > size:
+                    continue
+                pos = sorted(
+                    offsets[d] + p for d, (_, ps) in zip(dset, combo, strict=True) for p in ps
+                )
+                res = tuple((d, u) for d, (u, _) in zip(dset, combo, strict=True))
+                out.append(((k, rank, len(pos), pos), res))
+    out.sort(key=lambda e: e[0])
+    return [res for _, res in out]
+
+
 def _divisors(n: int) -> list[int]:
     return [k for k in range(2, n + 1) if n % k == 0]
 
@@ -191,82 +251,150 @@ def _mix_divisors(layer: Layer, dims: list[str], size: int) -> list[tuple]:
     return out
 
 
-def _add_diagonal(layer, acc, usm, hint, preset):
-    """Weight-diagonal OX/OY unrolling on the activation-served dim (carbonspot-model.md §9.1)."""
+@dataclass(frozen=True)
+class DiagonalRule:
+    """The fixed part of the weight-diagonal rule for one (layer, accelerator, hint)."""
+
+    a_oa: str  # the activation-served array dim (gets the OX/OY unrolling)
+    o_oa: str  # the output-served array dim (its FX/FY unrolling widens the window)
+    a_size: int
+    o_size: int
+    w_ir: tuple[str, ...]  # weight-irrelevant loops > 1, OY before OX
+    targets: tuple[str, ...]  # of those, the ones hinted on a_oa
+    pools: tuple[tuple[str, tuple[int, ...]], ...]  # prime factors of each target
+    reg: str  # the activation register widened by the unrolling
+    last_wins: bool
+
+
+def diagonal_rule(layer: Layer, acc: Accelerator, hint: dict[str, list[str]]):
+    """The diagonal rule's constants, or None when the layer/accelerator never gets one."""
     if len(layer.constant_operands) != 1:
-        return [(usm, {})]
+        return None
     inner = _inner_memories(acc)
     if "I" not in inner or "O" not in inner:
-        return [(usm, {})]
+        return None
     act_served = list(inner["I"].served_dims)
     out_served = list(inner["O"].served_dims)
     if len(act_served) != 1 or not out_served:
-        return [(usm, {})]
+        return None
     sizes = acc.dim_sizes
     a_oa, o_oa = act_served[0], out_served[0]
     # weight-irrelevant loops in the layer's loop order (OY before OX, zigzag-model.md §3)
-    w_ir = [d for d in ("OY", "OX") if layer.loops[d] > 1]
-    targets = [d for d in w_ir if d in hint.get(a_oa, [])]
+    w_ir = tuple(d for d in ("OY", "OX") if layer.loops[d] > 1)
+    targets = tuple(d for d in w_ir if d in hint.get(a_oa, []))
     if not targets:
-        return [(usm, {})]
-    exist_act = math.prod(s for _, s in usm.get(a_oa, [])) if usm.get(a_oa) else 1
-    if 2 * exist_act > sizes[a_oa]:  # only when the existing unroll is at most half (§9.1)
-        return [(usm, {})]
+        return None
+    pools = tuple((d, tuple(prime_factors(layer.loops[d]))) for d in targets)
+    return DiagonalRule(
+        a_oa, o_oa, sizes[a_oa], sizes[o_oa], w_ir, targets, pools, inner["I"].name, False
+    )
+
+
+def diagonal_key(rule: DiagonalRule, usm: dict[str, list]) -> tuple:
+    """What the rule reads of a spatial mapping: the activation-dim unrolling and the
+    output-dim FX/FY (by partner) and other unrollings."""
+    a_list = usm.get(rule.a_oa)
+    exist_act = math.prod(s for _, s in a_list) if a_list else 1
     pair = {"OX": "FX", "OY": "FY"}
-    w_r = {d: 1 for d in w_ir}  # existing FX/FY unrolling on the output-served dim, by partner
+    w_r = {d: 1 for d in rule.w_ir}  # existing FX/FY unrolling on the output-served dim
     ir_size = 1
-    for d, s in usm.get(o_oa, []):
-        partner = [o for o in w_ir if pair[o] == d]
+    for d, s in usm.get(rule.o_oa, []):
+        partner = [o for o in rule.w_ir if pair[o] == d]
         if partner:
             w_r[partner[0]] *= s
         else:
             ir_size *= s
-    # pools of prime factors; the original's generator adds no fractional "max allowed"
-    # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
-    pools = {d: [(d, float(f)) for f in prime_factors(layer.loops[d])] for d in targets}
-    best, best_size, ties = [], 0.0, []
-    last_wins = preset.diagonal_last_feasible
+    return exist_act, tuple(w_r.items()), ir_size
+
+
+@lru_cache(maxsize=1024)
+def _diagonal_outcomes(targets: tuple[str, ...], pools: tuple) -> tuple:
+    """The rule's combinations in enumeration order, merged by outcome.
+
+    The rule enumerates every combination of the targets' prime factors (per subset of
+    targets, by size); only the per-target products matter, so identical products are
+    merged, keeping their first and last position in the enumeration (which decide ties).
+    Returns ``(products, csize, first, last)`` per distinct outcome, by first position.
+    """
+    pool_of = {d: [(d, float(f)) for f in fs] for d, fs in pools}
+    seen: dict[tuple, list] = {}
+    i = 0
     for k in range(1, len(targets) + 1):
         for dim_comb in itertools.combinations(targets, k):
-            pool = [e for d in dim_comb for e in pools[d]]
+            pool = [e for d in dim_comb for e in pool_of[d]]
             for L in range(1, len(pool) + 1):
                 for comb in itertools.combinations(pool, L):
                     cm_ = {d: 1.0 for d in dim_comb}
                     for d, s in comb:
                         cm_[d] *= s
-                    csize = math.prod(cm_.values())
-                    if exist_act * csize > sizes[a_oa]:
-                        continue
-                    req = ir_size
-                    for d, s in cm_.items():
-                        req *= w_r[d] + s - 1
-                    if len(cm_) == 1:
-                        other = [o for o in w_r if o not in cm_]
-                        req *= w_r[other[0]] if other else 1
-                    if req > sizes[o_oa]:
-                        continue
-                    if csize > best_size:
-                        best = [(d, s) for d, s in cm_.items()]
-                        ties = [best]
-                        # the original never updates best_comb_size: the last feasible
-                        # combination wins (§9.1, §13.9); corrected keeps every largest one
-                        if not last_wins:
-                            best_size = csize
-                    elif csize == best_size and not last_wins:
-                        ties.append([(d, s) for d, s in cm_.items()])
-    options = []
-    for comb in ties if not last_wins else [best]:
-        comb = [(d, s) for d, s in comb if s > 1]
+                    key = tuple(cm_.items())
+                    hit = seen.get(key)
+                    if hit is None:
+                        seen[key] = [key, math.prod(cm_.values()), i, i]
+                    else:
+                        hit[3] = i
+                    i += 1
+    return tuple(tuple(v) for v in seen.values())
+
+
+@lru_cache(maxsize=65536)
+def diagonal_options(rule: DiagonalRule, key: tuple) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """OX/OY unrollings to add on the activation dim (carbonspot-model.md §9.1), () if none.
+
+    Of the combinations of the targets' prime factors that fit the activation dim and whose
+    FX/FY window fits the output dim, ``corrected`` keeps every largest one (in enumeration
+    order); the original keeps the last feasible one, whatever its size (§9.1, §13.9).
+    """
+    exist_act, w_r_items, ir_size = key
+    w_r = dict(w_r_items)
+    if 2 * exist_act > rule.a_size:  # only when the existing unroll is at most half (§9.1)
+        return ()
+    # pools of prime factors; the original's generator adds no fractional "max allowed"
+    # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
+    feasible = []
+    for items, csize, first, last in _diagonal_outcomes(rule.targets, rule.pools):
+        if exist_act * csize > rule.a_size:
+            continue
+        req = ir_size
+        for d, s in items:
+            req *= w_r[d] + s - 1
+        if len(items) == 1:
+            other = [o for o in w_r if o != items[0][0]]
+            req *= w_r[other[0]] if other else 1
+        if req > rule.o_size:
+            continue
+        feasible.append((items, csize, first, last))
+    if not feasible:
+        return ()
+    if rule.last_wins:
+        chosen = [max(feasible, key=lambda o: o[3])]
+    else:
+        top = max(o[1] for o in feasible)
+        chosen = sorted((o for o in feasible if o[1] == top), key=lambda o: o[2])
+    options: list = []
+    for items, *_ in chosen:
+        comb = [(d, s) for d, s in items if s > 1]
         if comb and comb not in options:
             options.append(comb)
+    return tuple(tuple(c) for c in options)
+
+
+def _add_diagonal(layer, acc, usm, hint, preset):
+    """Weight-diagonal OX/OY unrolling on the activation-served dim (carbonspot-model.md §9.1)."""
+    rule = diagonal_rule(layer, acc, hint)
+    if rule is None:
+        return [(usm, {})]
+    if preset.diagonal_last_feasible:
+        rule = dataclasses.replace(rule, last_wins=True)
+    options = diagonal_options(rule, diagonal_key(rule, usm))
     if not options:
         return [(usm, {})]
     out = []
     for comb in options:
         new_usm = dict(usm)
-        new_usm[a_oa] = list(usm.get(a_oa, [])) + comb
+        new_usm[rule.a_oa] = list(usm.get(rule.a_oa, [])) + list(comb)
         scale = math.prod(s for _, s in comb)
-        out.append((new_usm, {inner["I"].name: float(scale)}))
+        out.append((new_usm, {rule.reg: float(scale)}))
     return out
 
 
@@ -440,12 +568,15 @@ class Choice:
 
     spatial: SpatialMapping
     size_scale: dict[str, float]
-    problem: cm.Problem
+    levels: dict[str, tuple[str, ...]]  # memory names per operand, bottom-up
     dims: np.ndarray  # (1, N)
     sizes: np.ndarray
     cuts: dict[str, np.ndarray]
     costs: cm.Costs
     n_candidates: int
+    array_energy_pj: float
+    cycles_per_op: float
+    active_units: float  # product of the (fractional) spatial unrollings
 
 
 def objective_value(costs: cm.Costs, objective: str) -> np.ndarray:
@@ -538,7 +669,11 @@ def best_mapping(
     if best is None:
         return None
     (obj, dims, sizes, cuts, n, costs), sm, scale, prob = best
-    return Choice(sm, scale, prob, dims, sizes, cuts, costs, n)
+    levels = {op: tuple(m.name for m in prob.ops[op].levels) for op in cm.OP_ORDER}
+    return Choice(
+        sm, scale, levels, dims, sizes, cuts, costs, n, prob.array_energy_pj,
+        prob.cycles_per_op, prob.active_units,
+    )  # fmt: skip
 
 
 def temporal_mapping_of(choice: Choice) -> TemporalMapping:
@@ -547,6 +682,6 @@ def temporal_mapping_of(choice: Choice) -> TemporalMapping:
     loops = tuple(
         (inv[int(d)], int(s)) for d, s in zip(choice.dims[0], choice.sizes[0], strict=False)
     )
-    levels = tuple((op, tuple(m.name for m in choice.problem.ops[op].levels)) for op in cm.OP_ORDER)
+    levels = tuple((op, choice.levels[op]) for op in cm.OP_ORDER)
     cuts = tuple((op, tuple(int(x) for x in choice.cuts[op][0])) for op in cm.OP_ORDER)
     return TemporalMapping(loops, levels, cuts)
