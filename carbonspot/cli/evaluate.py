@@ -10,6 +10,7 @@ from typing import Any
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
 from carbonspot.io.carbon_params import add_carbon_arguments, carbon_params_from_args
+from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
 from carbonspot.models.presets import get_preset
 from carbonspot.search import design as design_mod
 
@@ -65,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="what the mapper minimises per layer (default: edp, as the paper)",
     )
     p.add_argument("--preset", default=None, help="model preset (default: corrected)")
+    p.add_argument(
+        "--mapper",
+        default=DEFAULT_MAPPER,
+        metavar="{" + ",".join(MAPPERS) + "}",
+        help="per-layer mapping search: fast (default, branch-and-bound) or exhaustive "
+        "(every candidate, kept for verification); both find the same optimum",
+    )
     p.add_argument(
         "--period",
         type=float,
@@ -125,6 +133,7 @@ def evaluate_record(
     mapping: str | None = None,
     objective: str = "edp",
     preset: str | None = None,
+    mapper: str = DEFAULT_MAPPER,
     period_s: float | None = None,
     carbon_params=None,
     carbon_dram_from_design: bool = True,
@@ -135,6 +144,8 @@ def evaluate_record(
     from carbonspot.zoo import load_workload
 
     preset_name = get_preset(preset).name
+    if mapper not in MAPPERS:
+        raise InputError(f"unknown mapper {mapper!r}", field="--mapper", allowed=MAPPERS)
     if period_s is not None and not (math.isfinite(period_s) and period_s > 0):
         raise InputError("must be a positive number of seconds", field="--period")
     workload = load_workload(workload_name)
@@ -145,7 +156,7 @@ def evaluate_record(
     if carbon_dram_from_design and spec_dram is not None:
         # the DRAM the design is built with is the DRAM charged (as in sweep)
         carbon_params = design_mod.with_dram_gb(carbon_params, spec_dram)
-    kwargs: dict[str, Any] = {"objective": objective, "preset": preset_name}
+    kwargs: dict[str, Any] = {"objective": objective, "preset": preset_name, "mapper": mapper}
     if mapping is not None:
         kwargs["mapping"] = _load_mapping(mapping)
     result = evaluate_workload(acc, workload, **kwargs)
@@ -160,6 +171,7 @@ def evaluate_record(
         "params": params,
         "preset": preset_name,
         "objective": objective,
+        "mapper": mapper,
         "feasible": row["feasible"],
         "reason": row["reason"] or None,
     }
@@ -226,6 +238,7 @@ def run(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         objective=args.objective,
         preset=args.preset,
+        mapper=args.mapper,
         period_s=args.period,
         carbon_params=carbon_params_from_args(args, get_preset(args.preset).name),
         carbon_dram_from_design=not _carbon_sets_dram(args),
@@ -236,7 +249,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     out.write(
         f"{record['workload']} on {record['accelerator']} "
-        f"(preset {record['preset']}, objective {record['objective']})\n"
+        f"(preset {record['preset']}, objective {record['objective']}, "
+        f"mapper {record['mapper']})\n"
     )
     if not record["feasible"]:
         out.write(f"INFEASIBLE: {record['reason']}\n")

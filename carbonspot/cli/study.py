@@ -299,6 +299,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = [
         {"field": "study", "value": study.study_name},
         {"field": "solver", "value": info.get("solver", "")},
+        {"field": "mapper", "value": info.get("mapper", "")},
         {"field": "budget (n_trials)", "value": info.get("n_trials", "")},
         {"field": "objectives", "value": ", ".join(_objective_labels(study))},
         *({"field": f"trials {k.lower()}", "value": v} for k, v in counts.items() if v),

@@ -5,6 +5,7 @@ Schema (docs/studies.md)::
     name: quick                       # optional, default: the file name
     preset: corrected                 # as in sweep files
     objective: edp                    # mapper's per-layer objective (or a variable, below)
+    mapper: fast                      # per-layer search: fast | exhaustive (same optimum)
     suite: tiny                       # or workloads: [ae, ds_cnn, ...]
     period_s: 0.04                    # optional, as in sweep files
     carbon: {}                        # optional carbon-parameter overrides
@@ -31,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from carbonspot.errors import InputError
-from carbonspot.io.sweep_file import parse_carbon, parse_period, parse_workloads
+from carbonspot.io.sweep_file import parse_carbon, parse_mapper, parse_period, parse_workloads
 from carbonspot.io.yaml_file import read_yaml_file
+from carbonspot.models.mapper import DEFAULT_MAPPER
 from carbonspot.models.presets import PRESETS
 from carbonspot.search.objective import CONSTRAINTS, DIRECTIONS, OBJECTIVES, Constraint, Objective
 from carbonspot.search.space import (
@@ -51,6 +53,7 @@ TOP_KEYS = (
     "description",
     "preset",
     "objective",
+    "mapper",
     "suite",
     "workloads",
     "period_s",
@@ -162,6 +165,7 @@ def parse_study(
     preset = data.get("preset", "corrected")
     if preset not in PRESETS:
         raise _err(f"unknown preset {preset!r}", src, "preset", sorted(PRESETS))
+    mapper = parse_mapper(data.get("mapper", DEFAULT_MAPPER), src)
 
     suite, workloads = parse_workloads(data, src, base_dir)
     period_s = parse_period(data.get("period_s"), src)
@@ -260,6 +264,7 @@ def parse_study(
         constraints=constraints,
         preset=preset,
         mapper_objective=mapper_objective,
+        mapper=mapper,
         suite=suite,
         workloads=workloads,
         carbon=carbon,

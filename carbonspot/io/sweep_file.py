@@ -5,6 +5,7 @@ Schema (docs/sweep.md)::
     name: paper-tiny                 # optional, default: the file name
     preset: carbonspot2025           # optional, default: corrected
     objective: edp                   # optional: edp | energy | latency
+    mapper: fast                     # optional: fast | exhaustive (same optimum)
     suite: tiny                      # either a suite ...
     workloads: [ae, ds_cnn]          # ... or zoo names / model paths (relative to this file)
     period_s: 0.04                   # optional: one period, or {workload: seconds}
@@ -27,6 +28,7 @@ from typing import Any
 
 from carbonspot.errors import InputError
 from carbonspot.io.yaml_file import read_yaml_file
+from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
 from carbonspot.models.presets import PRESETS
 from carbonspot.search.design import OBJECTIVES
 from carbonspot.search.sweep import DesignBlock, SweepSpec
@@ -36,6 +38,7 @@ TOP_KEYS = (
     "description",
     "preset",
     "objective",
+    "mapper",
     "suite",
     "workloads",
     "period_s",
@@ -120,6 +123,7 @@ def parse_sweep(data: Any, source: str, base_dir: Path | None = None) -> SweepSp
             f"unknown objective {objective!r}", source=source, field="objective", allowed=OBJECTIVES
         )
 
+    mapper = parse_mapper(data.get("mapper", DEFAULT_MAPPER), source)
     suite, workloads = parse_workloads(data, source, base_dir)
     period_s = parse_period(data.get("period_s"), source)
     carbon = parse_carbon(data.get("carbon"), source)
@@ -135,7 +139,15 @@ def parse_sweep(data: Any, source: str, base_dir: Path | None = None) -> SweepSp
         blocks=blocks,
         carbon=carbon,
         period_s=period_s,
+        mapper=mapper,
     )
+
+
+def parse_mapper(raw: Any, source: str) -> str:
+    """``mapper``: the per-layer search of a sweep or study file (``fast`` or ``exhaustive``)."""
+    if not isinstance(raw, str) or raw not in MAPPERS:
+        raise InputError(f"unknown mapper {raw!r}", source=source, field="mapper", allowed=MAPPERS)
+    return raw
 
 
 def _positive_number(value: Any) -> bool:

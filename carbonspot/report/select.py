@@ -118,6 +118,7 @@ NON_PARAM_COLUMNS = frozenset(
         "n_workloads",
         "suite",
         "preset",
+        "mapper",
         "period_s",
         "pa_chips",
         "pa_feasible",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from carbonspot.errors import InputError
+from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
 from carbonspot.report import select
 
 GEO = "geo"
@@ -291,6 +292,22 @@ def design_template_params(
     return template, params, mapper
 
 
+def design_mapper(ds: DesignSet, design_id: object) -> str:
+    """The per-layer search that produced a design's row: its ``mapper`` column.
+
+    Sources written before the column existed (or by other tools) get the default mapper
+    (both mappers return the same optimum).
+    """
+    value = ds.designs.loc[design_id].get("mapper") if "mapper" in ds.designs.columns else None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DEFAULT_MAPPER
+    if value not in MAPPERS:
+        raise InputError(
+            f"unknown mapper {value!r}", source=ds.name, field="mapper", allowed=MAPPERS
+        )
+    return str(value)
+
+
 def _layer_records(result) -> list[dict[str, object]]:
     from types import SimpleNamespace
 
@@ -327,17 +344,19 @@ def layer_rows(
     """Per-layer energy and latency of one design, re-evaluated with the cost model.
 
     Neither a sweep CSV nor a study stores layers, so the design is evaluated again on its
-    workloads (all of them, or the one the report is about). A sweep CSV does not record its
-    preset: each preset in ``presets`` is tried in turn and the first whose workload energies
-    match the source's (within 0.1 %) is used. Returns the rows and a note on how they were
-    obtained (which preset, and whether the totals match the source).
+    workloads (all of them, or the one the report is about), with the mapper recorded in the
+    design's row (:func:`design_mapper`). A source that does not record its preset: each
+    preset in ``presets`` is tried in turn and the first whose workload energies match the
+    source's (within 0.1 %) is used. Returns the rows and a note on how they were obtained
+    (which preset and mapper, and whether the totals match the source).
     """
     from carbonspot import zoo
     from carbonspot.evaluate import evaluate_workload
     from carbonspot.search.design import build_accelerator
 
-    template, params, mapper = design_template_params(ds, design_id)
-    mapper = mapper_objective or mapper or ds.mapper_objective or "edp"
+    template, params, objective = design_template_params(ds, design_id)
+    objective = mapper_objective or objective or ds.mapper_objective or "edp"
+    mapper = design_mapper(ds, design_id)
     if ds.workload != GEO:
         names = [ds.workload]
     elif ds.per_workload is not None and not ds.per_workload.empty:
@@ -358,12 +377,12 @@ def layer_rows(
         mismatch = 0.0
         for wl in workloads:
             acc = build_accelerator(template, params, preset, wl)
-            result = evaluate_workload(acc, wl, objective=mapper, preset=preset)
+            result = evaluate_workload(acc, wl, objective=objective, preset=preset, mapper=mapper)
             records.extend(_layer_records(result))
             ref = expected.get(wl.name)
             if ref and math.isfinite(ref) and math.isfinite(result.energy_pj):
                 mismatch = max(mismatch, abs(result.energy_pj - ref) / ref)
-        note = f"re-evaluated with preset {preset}, mapper objective {mapper}"
+        note = f"re-evaluated with preset {preset}, mapper objective {objective}, mapper {mapper}"
         if not expected or mismatch <= 1e-3:
             return pd.DataFrame.from_records(records), note
         note += f"; workload energies differ from the source by up to {100 * mismatch:.2g}%"

@@ -34,6 +34,7 @@ OBJECTIVE_COLUMNS = {
 }
 MAPPER_OBJECTIVE_PARAM = "objective"
 SPEC_ATTR = "carbonspot:spec"  # study user attribute written by carbonspot.search.runner
+_NOT_NUMERIC = ("meets_period", "mapper")  # trial metrics kept as they are (not as floats)
 
 
 def default_storage_path(name: str, project_dir: Path | None = None) -> Path:
@@ -140,7 +141,7 @@ def study_design_set(study: Any, workload: str | None = None) -> DesignSet:
         rec.update({k: design[k] for k in ordered})
         param_names.update(dict.fromkeys(ordered))
         metrics = ua.get("metrics") or {}
-        rec.update({k: _finite_or_nan(v) if k != "meets_period" else v for k, v in metrics.items()})
+        rec.update({k: v if k in _NOT_NUMERIC else _finite_or_nan(v) for k, v in metrics.items()})
         for col, v in zip(columns, t.values or [], strict=False):
             if col not in rec or not np.isfinite(_finite_or_nan(rec[col])):
                 rec[col] = _finite_or_nan(v)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from carbonspot.errors import InputError
+from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
 from carbonspot.models.presets import get_preset
 from carbonspot.models.results import WorkloadResult
 from carbonspot.models.workload import Workload
@@ -113,10 +114,12 @@ def build_accelerator(
     )
 
 
-def _evaluate_workload(acc, workload: Workload, objective: str, preset: str) -> WorkloadResult:
+def _evaluate_workload(
+    acc, workload: Workload, objective: str, preset: str, mapper: str = DEFAULT_MAPPER
+) -> WorkloadResult:
     from carbonspot.evaluate import evaluate_workload
 
-    return evaluate_workload(acc, workload, objective=objective, preset=preset)
+    return evaluate_workload(acc, workload, objective=objective, preset=preset, mapper=mapper)
 
 
 def resolve_carbon_params(
@@ -355,6 +358,7 @@ def evaluate_design(
     period_s: float | Mapping[str, float] | None = None,
     geo: bool = True,
     carbon_dram_from_design: bool = True,
+    mapper: str = DEFAULT_MAPPER,
 ) -> list[Row]:
     """Evaluate one design on every workload: one flat row per workload, then a ``geo`` row.
 
@@ -362,7 +366,8 @@ def evaluate_design(
     ``period_s`` overrides each workload's own period (a number or ``{workload: seconds}``).
     ``suite`` is written in a ``suite`` column when given. ``geo=False`` (or a single
     workload) leaves the ``geo`` row out. A template rejection or an unmappable layer gives
-    rows with ``feasible=False`` and the ``reason``; nothing is raised for those.
+    rows with ``feasible=False`` and the ``reason``; nothing is raised for those. ``mapper``
+    picks the per-layer search (:data:`carbonspot.models.mapper.MAPPERS`; same optimum).
 
     A design that sets ``dram_gb`` also gets that DRAM capacity charged in carbon (the DRAM
     it is built with) unless ``carbon_dram_from_design`` is False (the caller's carbon
@@ -370,6 +375,8 @@ def evaluate_design(
     """
     if objective not in OBJECTIVES:
         raise InputError(f"unknown objective {objective!r}", field="objective", allowed=OBJECTIVES)
+    if mapper not in MAPPERS:
+        raise InputError(f"unknown mapper {mapper!r}", field="mapper", allowed=MAPPERS)
     if carbon_params is None:
         carbon_params = resolve_carbon_params(preset)
     if carbon_dram_from_design and "dram_gb" in params:
@@ -386,7 +393,7 @@ def evaluate_design(
             rows.append(row)
             continue
         try:
-            result = _evaluate_workload(acc, workload, objective, preset)
+            result = _evaluate_workload(acc, workload, objective, preset, mapper)
         except InputError as exc:
             row = _empty_row(workload.name, template, params, f"infeasible: {exc}")
             row["period_s"] = float("nan") if period is None else period
@@ -402,6 +409,7 @@ def evaluate_design(
             row["suite"] = suite
         row["preset"] = preset_name
         row["mapper_objective"] = objective
+        row["mapper"] = mapper
     return rows
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from carbonspot.models.mapper import DEFAULT_MAPPER
 from carbonspot.search.space import MAPPER_OBJECTIVE, TEMPLATE, design_key
 
 # Study objective name → (metric column, default direction, unit).
@@ -37,7 +38,8 @@ CONSTRAINTS: dict[str, str] = {
     "max_energy_pj": "energy_pj",
     "meets_period": "meets_period",
 }
-# Headline columns kept per workload in the trial's user attributes (plus any breakdown).
+# Columns of the summary row kept in the trial's ``metrics`` user attribute (the per-workload
+# rows keep every column but the identity ones), ending with the mapper that produced them.
 HEADLINE = (
     "energy_pj",
     "latency_cycles",
@@ -52,6 +54,7 @@ HEADLINE = (
     "carbon_pa_g",
     "meets_period",
     "period_s",
+    "mapper",
 )
 _SKIP_COLUMNS = {"workload", "acc_type", "sram_bytes", "dim", "suite", "feasible", "reason"}
 
@@ -97,6 +100,8 @@ def derived(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    if type(value) is float:  # most cells: skip the generic checks
+        return value if math.isfinite(value) else None
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -115,7 +120,8 @@ def compact_row(row: Mapping[str, Any], headline_only: bool = False) -> dict[str
 class DesignEvaluator:
     """Metrics function of a study: :func:`evaluate_design` on the study's workloads.
 
-    Picklable (workloads are loaded lazily in each process) so ``--jobs`` worker processes
+    ``mapper`` is the per-layer search of every evaluation (one per evaluator, so the memo of
+    a study, keyed by design, never mixes mappers within a process). Picklable (workloads are loaded lazily in each process) so ``--jobs`` worker processes
     can use it.
     """
 
@@ -127,8 +133,10 @@ class DesignEvaluator:
         carbon: Mapping[str, Any] | None = None,
         period_s: float | Mapping[str, float] | None = None,
         default_objective: str = "edp",
+        mapper: str = DEFAULT_MAPPER,
     ) -> None:
         self.preset = preset
+        self.mapper = mapper
         self.workload_names = tuple(workloads)
         self.suite = suite
         self.carbon = dict(carbon or {})
@@ -168,6 +176,7 @@ class DesignEvaluator:
             carbon_params=self._carbon_params,
             suite=self.suite,
             period_s=self.period_s,
+            mapper=self.mapper,
         )
         per = {str(r["workload"]): derived(r) for r in rows if r.get("workload") != GEO}
         geo = [r for r in rows if r.get("workload") == GEO]

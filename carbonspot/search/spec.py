@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from carbonspot.models.mapper import DEFAULT_MAPPER
 from carbonspot.search.objective import Constraint, DesignEvaluator, MemoObjective, Objective
 from carbonspot.search.space import DesignSpace
 
@@ -29,6 +30,7 @@ class StudySpec:
     constraints: tuple[Constraint, ...] = ()
     preset: str = "corrected"
     mapper_objective: str = "edp"
+    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.models.mapper.MAPPERS)
     suite: str | None = None
     workloads: tuple[str, ...] = ()
     carbon: tuple[tuple[str, Any], ...] = ()
@@ -75,6 +77,7 @@ class StudySpec:
             carbon=dict(self.carbon),
             period_s=self.period_override,
             default_objective=self.mapper_objective,
+            mapper=self.mapper,
         )
 
     def memo_objective(self, metrics_fn: Any = None) -> MemoObjective:

@@ -2,7 +2,7 @@
 
 A :class:`SweepSpec` (read from YAML by :func:`carbonspot.io.sweep_file.load_sweep_file`)
 lists design blocks (template(s) × parameter lists), the workloads, the preset, the mapper
-objective and carbon overrides. :func:`run_sweep` expands the product, drops the designs the
+objective, the mapper (search algorithm) and carbon overrides. :func:`run_sweep` expands the product, drops the designs the
 template rejects as out of range (counted), evaluates the rest with
 :func:`carbonspot.search.design.evaluate_design` across worker processes and returns the rows
 in a fixed order (design order, then workloads, then ``geo``) whatever the number of workers.
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carbonspot.errors import InputError
+from carbonspot.models.mapper import DEFAULT_MAPPER
 from carbonspot.models.workload import Workload
 from carbonspot.search import design as design_mod
 
@@ -53,6 +54,7 @@ class SweepSpec:
     blocks: tuple[DesignBlock, ...]
     carbon: tuple[tuple[str, Any], ...] = ()
     period_s: float | tuple[tuple[str, float], ...] | None = None
+    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.models.mapper.MAPPERS)
 
     def designs(self) -> list[tuple[str, dict[str, Any]]]:
         """All designs of all blocks, in file order."""
@@ -129,6 +131,7 @@ def _run_design(design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
         suite=s["suite"],
         period_s=s["period_s"],
         carbon_dram_from_design=s["carbon_dram_from_design"],
+        mapper=s["mapper"],
     )
 
 
@@ -192,6 +195,7 @@ def run_sweep(
         "workloads": loaded,
         "preset": spec.preset,
         "objective": spec.objective,
+        "mapper": spec.mapper,
         "carbon_params": carbon_params,
         "suite": spec.suite,
         "period_s": spec.period_override,
