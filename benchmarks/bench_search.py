@@ -7,24 +7,32 @@
    hypervolume ratio (normalised by the exhaustive front's ideal/nadir, reference 1.1).
    Evaluations come from the exhaustive run's table (the metrics are deterministic), so the
    figures measure the search, not the cost model.
-3. Overhead: wall time of a ``grid`` study on the embedded journal vs. the same evaluations
-   called bare, with the real cost model (``evaluate_design``) on one workload.
+3. Overhead (``--overhead-only`` runs just this): the per-trial cost of the study loop
+   (storage writes, claims, storage reads, solver ask/tell, pool/IPC) against the per-design
+   CPU time of the real cost model (fast mapper) on MLPerf-Tiny, for designs of
+   ``studies/tinyml.yaml``; p50 / p90 / max over the batches of several seeded runs, CPU and
+   wall, and the ratio overhead / evaluation. See :func:`overhead`.
 
 The design space uses the real cost model when ``--real`` is given (slow: ~10k evaluations of
 MLPerf-Tiny); by default it uses a synthetic closed-form trade-off over the same kind of mixed
 space, which makes the benchmark run in minutes. Usage::
 
     python benchmarks/bench_search.py [--real] [--seeds 5] [--out DIR]
+    python benchmarks/bench_search.py --overhead-only [--overhead-solvers nsga2,grid,optuna-tpe]
+        [--overhead-seeds 3] [--overhead-trials 400] [--overhead-jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,12 +148,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--overhead-only", action="store_true", help="only the study-loop overhead measurement"
     )
+    ap.add_argument("--overhead-seeds", type=int, default=3, help="seeds per solver (overhead)")
+    ap.add_argument("--overhead-trials", type=int, default=400, help="trials per run (overhead)")
+    ap.add_argument(
+        "--overhead-designs", type=int, default=24, help="designs timed with the cost model"
+    )
+    ap.add_argument(
+        "--overhead-solvers", default="nsga2,grid", help="solvers of the overhead measurement"
+    )
+    ap.add_argument("--overhead-jobs", type=int, default=1, help="pool processes (overhead)")
     args = ap.parse_args(argv)
+    overhead_args = {
+        "seeds": args.overhead_seeds,
+        "n_trials": args.overhead_trials,
+        "n_designs": args.overhead_designs,
+        "solvers": [x for x in args.overhead_solvers.split(",") if x],
+        "jobs": args.overhead_jobs,
+    }
     out = Path(args.out or tempfile.mkdtemp(prefix="bench_search_"))
     out.mkdir(parents=True, exist_ok=True)
 
     if args.overhead_only:
-        overhead(out, args.real)
+        overhead(out, **overhead_args)
         return 0
     objectives = (args.objectives or ("latency,energy,area" if args.real else "")).split(",")
     objectives = [o for o in objectives if o]
@@ -213,53 +237,308 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     if not args.no_overhead:
-        overhead(out, args.real)
+        overhead(out, **overhead_args)
     return 0
 
 
-OVERHEAD_SPACE = {
-    "name": "overhead",
-    "workloads": ["ae", "ds_cnn"],
-    "variables": {
-        "template": ["pdigital_ws", "pdigital_os", "dimc"],
-        "d1": {"pow2": [8, 32]},
-        "d2": {"pow2": [8, 32]},
-    },
-    "objectives": ["latency", "energy", "carbon_ca"],
-    "solver": "grid",
-    "n_trials": 1000,
+# --- 3. study-loop overhead -----------------------------------------------------------------
+
+OVERHEAD_STUDY = Path(__file__).resolve().parents[1] / "studies" / "tinyml.yaml"
+# Where a trial's time goes (exclusive CPU/wall time of these methods; the rest is "other").
+# Names missing from the code are skipped, so the script also measures older versions.
+CATEGORIES = (
+    "storage writes",
+    "claims",
+    "storage reads",
+    "solver ask/tell",
+    "pool/IPC",
+    "other",
+)
+SESSION_METHODS = {
+    "storage writes": ("_write", "_skip", "_fail", "_finish"),
+    "claims": ("_create_running", "_claim", "_yield_reasons"),
+    "storage reads": ("trials", "sync", "n_complete", "exhausted", "check_stale"),
 }
 
 
-def overhead(out: Path, real_space: bool) -> None:
-    """Study loop (grid on the embedded journal) vs the same evaluate_design calls, bare.
+class Timers:
+    """Exclusive CPU and wall time per category of wrapped calls (main thread only)."""
 
-    The cost model's caches are cleared before each of the two timings so both pay the same
-    evaluation work.
+    def __init__(self) -> None:
+        self.cpu = dict.fromkeys(CATEGORIES, 0.0)
+        self.wall = dict.fromkeys(CATEGORIES, 0.0)
+        self.eval_cpu = 0.0
+        self.eval_wall = 0.0
+        self._stack: list[list[float]] = []
+        self._patched: list[tuple[object, str, object, bool]] = []
+
+    def wrap(self, category: str, fn: Any) -> Any:
+        import threading
+
+        main = threading.main_thread()
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is not main:
+                return fn(*args, **kwargs)
+            c0, w0 = time.process_time(), time.perf_counter()
+            self._stack.append([0.0, 0.0])
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                child_c, child_w = self._stack.pop()
+                dc, dw = time.process_time() - c0, time.perf_counter() - w0
+                if category == "evaluation":
+                    self.eval_cpu += dc - child_c
+                    self.eval_wall += dw - child_w
+                else:
+                    self.cpu[category] += dc - child_c
+                    self.wall[category] += dw - child_w
+                if self._stack:
+                    self._stack[-1][0] += dc
+                    self._stack[-1][1] += dw
+
+        return timed
+
+    def patch(self, owner: object, name: str, category: str) -> None:
+        """Time ``owner.name`` (a class or an instance attribute) under ``category``."""
+        if not hasattr(owner, name):
+            return
+        own = name in vars(owner)
+        original = vars(owner)[name] if own else None
+        setattr(owner, name, self.wrap(category, getattr(owner, name)))
+        self._patched.append((owner, name, original, own))
+
+    def unpatch(self) -> None:
+        for owner, name, original, own in reversed(self._patched):
+            if own:
+                setattr(owner, name, original)
+            else:
+                delattr(owner, name)
+        self._patched.clear()
+
+
+def _instrument(timers: Timers) -> None:
+    import optuna
+    from pymoo.core.mixed import MixedVariableGA
+
+    from carbonspot.search import pymoo_solver
+    from carbonspot.search import storage as st
+    from carbonspot.search.space import DesignSpace
+
+    for category, names in SESSION_METHODS.items():
+        for name in names:
+            timers.patch(StudySession, name, category)
+    timers.patch(pymoo_solver.PymooNSGA2, "_save", "storage writes")  # checkpoint
+    timers.patch(st.Heartbeat, "add", "storage writes")
+    timers.patch(st.Heartbeat, "beat", "storage writes")
+    timers.patch(MixedVariableGA, "ask", "solver ask/tell")
+    timers.patch(MixedVariableGA, "tell", "solver ask/tell")
+    timers.patch(optuna.Study, "ask", "solver ask/tell")
+    timers.patch(DesignSpace, "suggest", "solver ask/tell")
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else math.nan
+
+
+def _dist(values: Sequence[float], scale: float = 1e3) -> str:
+    """``p50 / p90 / max`` of ``values`` (seconds) in ms."""
+    return " / ".join(f"{_pct(values, q) * scale:7.2f}" for q in (50, 90, 100))
+
+
+def _overhead_spec(solver: str, n_trials: int, seed: int, name: str, out: Path):
+    import yaml
+
+    data = yaml.safe_load(OVERHEAD_STUDY.read_text())
+    data.update(name=name, solver=solver, n_trials=n_trials, seed=seed)
+    return parse_study(data, str(OVERHEAD_STUDY), project_dir=out)
+
+
+def _random_designs(space: Any, n: int, seed: int) -> list[dict]:
+    """``n`` distinct designs drawn uniformly per variable (inactive variables dropped)."""
+    rng = np.random.default_rng(seed)
+    designs: dict[str, dict] = {}
+    while len(designs) < n:
+        values = {v.name: v.values[int(rng.integers(len(v.values)))] for v in space.variables}
+        d = space.complete(values)
+        designs.setdefault(design_key(d), d)
+    return list(designs.values())
+
+
+class LookupMetrics:
+    """Real metrics of a few evaluated designs served for any design (no cost model call).
+
+    The objective values are scaled by a factor derived from the design's key, so designs stay
+    distinguishable for the solver; rows keep the real size (what the storage writes).
+    """
+
+    def __init__(self, table: Sequence[DesignMetrics]) -> None:
+        self.table = list(table)
+
+    def __call__(self, design: dict) -> DesignMetrics:
+        import zlib
+
+        h = zlib.crc32(design_key(design).encode())
+        m = self.table[h % len(self.table)]
+        f = 1.0 + (h % 1009) / 1009.0
+        summary = dict(m.summary)
+        for col, k in (("latency_ns", f), ("energy_pj", 3.0 - f), ("carbon_ca_g", f * f)):
+            if isinstance(summary.get(col), float):
+                summary[col] *= k
+        return DesignMetrics(summary=summary, workloads=m.workloads)
+
+
+def _run_loop(spec: Any, journal: Path, fn: Any, seed: int, jobs: int, timers: Timers | None):
+    """Run one study; per-tick samples of (CPU, wall, evaluation CPU, trials evaluated)."""
+    samples: list[tuple[float, float, float, int]] = []
+    eval_cpu = [0.0]
+
+    def metrics(design: dict) -> DesignMetrics:
+        c0 = time.process_time()
+        try:
+            return fn(design)
+        finally:
+            eval_cpu[0] += time.process_time() - c0
+
+    def probe(session: Any) -> None:
+        samples.append((time.process_time(), time.perf_counter(), eval_cpu[0], session.n_evaluated))
+
+    wrapped = timers.wrap("evaluation", metrics) if timers else metrics
+    c0, w0 = time.process_time(), time.perf_counter()
+    session = StudySession(spec, str(journal), wrapped, seed=seed, progress=probe)
+    setup = (time.process_time() - c0, time.perf_counter() - w0)
+    pool = make_pool(session.memo, jobs)
+    if pool is not None and timers is not None:
+        timers.patch(pool, "map", "pool/IPC")
+        imap = pool.imap
+
+        def timed_imap(*args: Any, **kwargs: Any) -> Any:
+            # results are fetched lazily: time every next() (pickling, pipes, waiting)
+            fetch = timers.wrap("pool/IPC", imap(*args, **kwargs).__next__)
+            while True:
+                try:
+                    yield fetch()
+                except StopIteration:
+                    return
+
+        pool.imap = timed_imap
+    samples.append((time.process_time(), time.perf_counter(), eval_cpu[0], 0))
+    try:
+        session.run(pool=pool)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    probe(session)
+    return session, samples, setup
+
+
+def _per_trial(samples: list[tuple[float, float, float, int]]) -> tuple[list, list]:
+    """Overhead per trial (CPU and wall, evaluation excluded) of each tick interval with trials."""
+    cpu, wall = [], []
+    c_prev, w_prev, e_prev, n_prev = samples[0]
+    for c, w, e, n in samples[1:]:
+        if n > n_prev:
+            cpu.append(((c - c_prev) - (e - e_prev)) / (n - n_prev))
+            wall.append(((w - w_prev) - (e - e_prev)) / (n - n_prev))
+            c_prev, w_prev, e_prev, n_prev = c, w, e, n
+    return cpu, wall
+
+
+def overhead(
+    out: Path,
+    seeds: int = 3,
+    n_trials: int = 400,
+    n_designs: int = 24,
+    solvers: Sequence[str] = ("nsga2", "grid"),
+    jobs: int = 1,
+) -> None:
+    """Per-trial cost of the study loop against the per-design cost of the real cost model.
+
+    1. Evaluation: ``n_designs`` random designs of ``studies/tinyml.yaml`` (MLPerf-Tiny, fast
+       mapper) through the study's own metrics function, CPU time each.
+    2. Loop: each solver runs ``n_trials`` trials on a fresh embedded journal, ``seeds`` seeds,
+       with those real metrics served by lookup (so the rows written are the real ones, but no
+       evaluation time); the overhead of every batch (a generation for nsga2, a chunk for grid, a
+       trial for the optuna samplers) divided by its trials gives the distribution.
+    3. Split: one more instrumented run per solver: exclusive time per category.
     """
     from carbonspot import evaluate
+    from carbonspot.search import pymoo_solver  # noqa: F401  (import outside the timings)
 
-    spec = parse_study(OVERHEAD_SPACE, "overhead.yaml", project_dir=out)
-    designs = list(spec.space.grid())
+    spec = _overhead_spec("nsga2", n_trials, 0, "overhead_eval", out)
+    designs = _random_designs(spec.space, n_designs + 1, seed=12345)
     fn = spec.evaluator()
-    fn(designs[0])  # load workloads and imports outside both timings
+    fn(designs[0])  # workloads, imports and the compiled mapper's cache outside the timings
     evaluate.clear_cache()
-    t0 = time.perf_counter()
-    for d in designs:
-        fn(d)
-    t_bare = time.perf_counter() - t0
-    evaluate.clear_cache()
-    t0 = time.perf_counter()
-    s = StudySession(spec, str(out / "overhead.journal"), fn)
-    s.run()
-    t_study = time.perf_counter() - t0
-    n = len(designs)
+    cpu, wall, table = [], [], []
+    for d in designs[1:]:
+        c0, w0 = time.process_time(), time.perf_counter()
+        table.append(fn(d))
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    n_wl = len(table[0].workloads)
     print(
-        f"overhead (evaluate_design, {n} designs x {len(OVERHEAD_SPACE['workloads'])} workloads): "
-        f"bare {t_bare:.2f} s, study loop {t_study:.2f} s -> "
-        f"{(t_study - t_bare) / n * 1e3:.1f} ms per trial, "
-        f"{(t_study - t_bare) / t_bare * 100:.1f} % over the bare evaluations"
+        f"evaluation (real cost model, mapper {spec.mapper}, {n_wl} workloads of "
+        f"{spec.suite or ','.join(spec.workloads)}; {len(cpu)} random designs of "
+        f"{OVERHEAD_STUDY.name}), ms per design p50 / p90 / max:\n"
+        f"  CPU  {_dist(cpu)}\n  wall {_dist(wall)}"
     )
+    eval_p50 = _pct(cpu, 50)
+    lookup = LookupMetrics(table)
+
+    for solver in solvers:
+        all_cpu: list[float] = []
+        all_wall: list[float] = []
+        means, setups = [], []
+        for seed in range(seeds):
+            name = f"ovh_{solver.replace('-', '_')}_{seed}"
+            journal = out / f"{name}.journal"
+            journal.unlink(missing_ok=True)
+            spec = _overhead_spec(solver, n_trials, seed, name, out)
+            session, samples, setup = _run_loop(spec, journal, lookup, seed, jobs, None)
+            c, w = _per_trial(samples)
+            all_cpu += c
+            all_wall += w
+            first, last = samples[0], samples[-1]
+            means.append(((last[0] - first[0]) - (last[2] - first[2])) / max(1, last[3]))
+            setups.append(setup[0])
+        # the split: one instrumented run (its wrappers add a few us per call)
+        timers = Timers()
+        _instrument(timers)
+        name = f"ovh_{solver.replace('-', '_')}_split"
+        journal = out / f"{name}.journal"
+        journal.unlink(missing_ok=True)
+        try:
+            spec = _overhead_spec(solver, n_trials, 0, name, out)
+            session, samples, _ = _run_loop(spec, journal, lookup, 0, jobs, timers)
+        finally:
+            timers.unpatch()
+        n = max(1, session.n_evaluated)
+        mean = statistics.mean(means)
+        print(
+            f"\n{solver}: {n_trials} trials x {seeds} seeds on the embedded journal"
+            f"{f', {jobs} pool processes' if jobs > 1 else ''}; per-trial overhead "
+            f"(evaluation excluded), ms, p50 / p90 / max over {len(all_cpu)} batches:\n"
+            f"  CPU  {_dist(all_cpu)}   (mean {mean * 1e3:.2f}; session open "
+            f"{statistics.mean(setups) * 1e3:.0f} ms once)\n"
+            f"  wall {_dist(all_wall)}\n"
+            f"  overhead / evaluation CPU (p50 {eval_p50 * 1e3:.1f} ms): mean "
+            f"{mean / eval_p50 * 100:.1f} %, p90 {_pct(all_cpu, 90) / eval_p50 * 100:.1f} %"
+        )
+        total_c = sum(timers.cpu.values())
+        other_c = (samples[-1][0] - samples[0][0]) - timers.eval_cpu - total_c
+        other_w = (samples[-1][1] - samples[0][1]) - timers.eval_wall - sum(timers.wall.values())
+        timers.cpu["other"] += other_c
+        timers.wall["other"] += other_w
+        print(f"  split (instrumented run, {n} trials), ms per trial CPU / wall:")
+        for cat in CATEGORIES:
+            if timers.cpu[cat] or timers.wall[cat]:
+                print(
+                    f"    {cat:16s} {timers.cpu[cat] / n * 1e3:6.3f} / "
+                    f"{timers.wall[cat] / n * 1e3:6.3f}"
+                )
+        size = journal.stat().st_size
+        print(f"  journal: {size / n / 1024:.1f} KiB per trial", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,18 @@ Rules shared by all solvers (they make resumption and many workers safe):
   ``skipped`` = why);
 * the budget counts COMPLETE trials of the study, over all processes; a process starts a
   trial only while COMPLETE + RUNNING < budget;
-* RUNNING trials of dead processes are failed on start-up and periodically (heartbeat).
+* RUNNING trials of dead processes are failed on start-up and periodically (heartbeat);
+* a trial's result (attributes, constraints, state and values) is one storage write
+  (:func:`~carbonspot.search.storage.finish_trial`), made as soon as its design is evaluated,
+  and the designs of a batch are claimed in one write: a killed process loses at most the
+  evaluations in flight, never a completed trial.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import itertools
 import math
 import multiprocessing as mp
 import os
@@ -114,6 +120,7 @@ def spec_summary(spec: StudySpec) -> dict[str, Any]:
         "suite": spec.suite,
         "workloads": list(spec.workloads),
         "preset": spec.preset,
+        "mapper": spec.mapper,
         "solver": spec.solver,
         "n_trials": spec.n_trials,
         "seed": spec.seed,
@@ -276,32 +283,44 @@ class StudySession:
             self.progress(self)
 
     # --- writing trials ---------------------------------------------------------------------
+    def _finish(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """End a RUNNING trial: attributes, state and values in one storage write.
+
+        Replaces ``Study.tell`` (which re-reads and deep-copies the trial): the optuna samplers
+        still get their ``after_trial`` call; pymoo and grid use a placeholder sampler.
+        """
+        if self.is_sampler:
+            frozen = self.storage.get_trial(trial_id)
+            self.sampler.after_trial(self.study, frozen, state, values)
+        st.finish_trial(self.storage, trial_id, state, values, user_attrs, system_attrs)
+
     def _write(
         self, trial_id: int, number: int, ev: Evaluation, written: tuple[str, ...] = ("design_key",)
     ) -> None:
-        trial = optuna.Trial(self.study, trial_id)
-        for k, v in ev.user_attrs().items():
-            if k not in written:
-                self.storage.set_trial_user_attr(trial_id, k, v)
-        for k, v in ev.constraints.items():
-            trial.set_constraint(k, v)
-        self.study.tell(number, ev.values)
+        attrs = {k: v for k, v in ev.user_attrs().items() if k not in written}
+        constraints = {f"constraints:{k}": float(v) for k, v in ev.constraints.items()}
+        self._finish(trial_id, TrialState.COMPLETE, ev.values, attrs, constraints)
         self._seen.add(number)
 
     def _skip(self, trial_id: int, number: int, reason: str) -> None:
-        self.storage.set_trial_user_attr(trial_id, "skipped", reason)
-        self.study.tell(number, state=TrialState.PRUNED)
+        self._finish(trial_id, TrialState.PRUNED, None, {"skipped": reason})
 
     def _fail(self, trial_id: int, number: int, message: str) -> None:
-        self.storage.set_trial_user_attr(trial_id, "failed_reason", message)
-        self.study.tell(number, state=TrialState.FAIL)
+        self._finish(trial_id, TrialState.FAIL, None, {"failed_reason": message})
 
-    def _create_running(self, design: Mapping[str, Any]) -> tuple[int, int]:
-        """A RUNNING trial holding a fixed design (one storage write; pymoo and grid)."""
+    def _running_template(self, design: Mapping[str, Any]) -> FrozenTrial:
+        """A RUNNING trial holding a fixed design, this process as its worker (pymoo and grid)."""
         space = self.spec.space
         params = space.trial_params(design)
         dists: dict[str, BaseDistribution] = space.distributions(params)
-        template = FrozenTrial(
+        return FrozenTrial(
             number=-1,
             state=TrialState.RUNNING,
             value=None,
@@ -315,8 +334,11 @@ class StudySession:
             intermediate_values={},
             trial_id=-1,
         )
-        tid = self.storage.create_new_trial(self.study_id, template_trial=template)
-        return tid, self.storage.get_trial_number_from_id(tid)
+
+    def _claim(self, designs: Sequence[Mapping[str, Any]]) -> list[tuple[int, int]]:
+        """RUNNING trials for ``designs``, created in one storage write: ``(trial_id, number)``."""
+        templates = [self._running_template(d) for d in designs]
+        return st.create_running_trials(self.storage, self.study_id, templates)
 
     # --- optuna samplers ----------------------------------------------------------------------
     def run_sampler(self, max_new: int | None = None) -> RunOutcome:
@@ -343,8 +365,7 @@ class StudySession:
                 continue
             trial = self.study.ask()
             tid = trial._trial_id
-            self.storage.set_trial_system_attr(tid, st.WORKER_ATTR, self.worker)
-            self.heartbeat.add(tid)
+            self.heartbeat.add(tid, attrs={st.WORKER_ATTR: self.worker})  # one write
             try:
                 design = space.suggest(trial)
                 key = design_key(design)
@@ -406,16 +427,11 @@ class StudySession:
         running_keys = {
             t.user_attrs.get("design_key") for t in live if t.state == TrialState.RUNNING
         }
-        claims: list[tuple[int, int, str]] = []
-        for key in todo:
-            if len(claims) >= room:
-                break
-            if key in running_keys:
-                continue
-            tid, number = self._create_running(todo[key][0])
-            claims.append((tid, number, key))
-        if not claims:
+        keys = [key for key in todo if key not in running_keys][: max(0, room)]
+        if not keys:
             return out
+        made = self._claim([todo[key][0] for key in keys])
+        claims = [(tid, number, key) for (tid, number), key in zip(made, keys, strict=True)]
         live = self.trials((TrialState.COMPLETE, TrialState.RUNNING))
         mine = []
         reasons = self._yield_reasons([(number, key) for _, number, key in claims], live)
@@ -426,43 +442,45 @@ class StudySession:
             else:
                 self._skip(tid, number, reason)
         designs_now = [todo[key][0] for _, _, key in mine]
+        done = 0
         try:
             if pool is not None and len(designs_now) > 1:
-                evs = pool.map(_pool_evaluate, designs_now)
+                evs = pool.imap(_pool_evaluate, designs_now)  # in order, as they finish
             else:
-                evs = [self.memo.compute(d) for d in designs_now]
-        except BaseException as exc:
-            for tid, number, _ in mine:
+                evs = (self.memo.compute(d) for d in designs_now)
+            for (tid, number, key), ev in zip(mine, evs, strict=True):
+                # written at once: a killed process loses only the evaluations in flight
+                self.memo.remember(ev)
+                self._write(tid, number, ev, written=("design_key", "design"))
                 self.heartbeat.remove(tid)
-                self._fail(tid, number, f"{type(exc).__name__}: {exc}")
+                done += 1
+                self.n_evaluated += 1
+                for i in todo[key][1]:
+                    out[i] = ev
+        except BaseException as exc:
+            for tid, number, _ in mine[done:]:
+                self.heartbeat.remove(tid)
+                with contextlib.suppress(Exception):  # finished meanwhile, e.g. failed as stale
+                    self._fail(tid, number, f"{type(exc).__name__}: {exc}")
             raise
-        for (tid, number, key), ev in zip(mine, evs, strict=True):
-            self.memo.remember(ev)
-            self._write(tid, number, ev, written=("design_key", "design"))
-            self.heartbeat.remove(tid)
-            self.n_evaluated += 1
-            for i in todo[key][1]:
-                out[i] = ev
         self._tick()
         return out
 
     def run_grid(self, pool: Any = None, batch: int = 16) -> RunOutcome:
         """Every design of the grid in file order, until the budget is reached."""
         self.check_stale(force=True)
-        grid = list(self.spec.space.grid())
         stopped = "budget reached"
         while True:
             self.sync()
             self._tick()
             if self.n_complete() >= self.budget:
                 break
-            pending = [d for d in grid if design_key(d) not in self.memo.cache]
-            if not pending:
-                stopped = f"all {len(grid)} designs evaluated"
-                break
+            # lazily, in file order: a budget far below the grid's size never enumerates it all
+            pending = (d for d in self.spec.space.grid() if design_key(d) not in self.memo.cache)
             progressed = False
-            for start in range(0, len(pending), batch):
-                chunk = pending[start : start + batch]
+            n_pending = 0
+            while chunk := list(itertools.islice(pending, batch)):
+                n_pending += len(chunk)
                 before = self.n_evaluated
                 res = self.evaluate_designs(chunk, pool)
                 progressed = progressed or self.n_evaluated > before
@@ -473,6 +491,9 @@ class StudySession:
                     and self.n_complete() + len(self.trials((TrialState.RUNNING,))) >= self.budget
                 ):
                     break
+            if n_pending == 0:
+                stopped = f"all {self.space_size} designs evaluated"
+                break
             if not progressed:
                 time.sleep(0.2)  # the rest is being evaluated by other processes
         self.heartbeat.stop()

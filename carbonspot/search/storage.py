@@ -9,25 +9,36 @@
 
 Journal storages have no heartbeat in optuna; this module adds one (a trial system attribute
 refreshed by a thread) and also fails at once the RUNNING trials of dead processes on this host.
+
+A study writes few, whole records: :func:`create_running_trials` claims a batch of designs and
+:func:`finish_trial` stores a trial's attributes and final state together. On a journal each is
+one append (one lock, one ``write``) of the same one-key records optuna writes, so any optuna
+reads the file; a trial is COMPLETE only once its state record is in the file, so a process
+killed at any point loses no completed trial. Other storages get the same calls one by one.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import threading
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.distributions import distribution_to_json
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalFileBackend
 from optuna.storages.journal._file import get_lock_file
+from optuna.storages.journal._storage import JournalOperation
 from optuna.trial import FrozenTrial, TrialState
 
 from carbonspot.errors import InputError
@@ -131,17 +142,194 @@ def _redact(url: str) -> str:
 class FastJournalFileBackend(JournalFileBackend):
     """optuna's journal file without an ``fsync`` per record.
 
-    Records are still appended under the journal's file lock and flushed to the kernel, so they
+    Records are still appended under the journal's file lock and handed to the kernel, so they
     survive killed processes (the resumption guarantee); only a power cut can lose the last
     records. optuna's ``fsync`` costs ~7 ms per record here, i.e. most of a trial's overhead.
+
+    A process killed inside ``write`` can leave a torn last line (no newline). optuna's reader
+    skips a torn *last* line but fails on one followed by more records, so the next append cuts
+    it off first: it was never a complete record, so no reader has used it.
     """
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        data = ("\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n").encode()
         with get_lock_file(self._lock):
-            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
-            with open(self._file_path, "ab") as f:
-                f.write(text.encode("utf-8"))
-                f.flush()
+            fd = os.open(self._file_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                _cut_torn_tail(fd)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+
+
+def _cut_torn_tail(fd: int, chunk_bytes: int = 65536) -> None:
+    """Truncate a file after its last newline when it does not end with one."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    end = size
+    while end > 0:
+        start = max(0, end - chunk_bytes)
+        newline = os.pread(fd, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            os.ftruncate(fd, start + newline + 1)
+            return
+        end = start
+    os.ftruncate(fd, 0)
+
+
+# --- whole-trial writes ---------------------------------------------------------------------
+
+
+def _journal(storage: BaseStorage) -> JournalStorage | None:
+    """``storage`` when it is a journal whose internals the batched writes use, else None."""
+    if isinstance(storage, JournalStorage) and all(
+        hasattr(storage, a) for a in ("_backend", "_thread_lock", "_replay_result")
+    ):
+        return storage
+    return None
+
+
+def _append(storage: JournalStorage, records: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Append ``(op_code, fields)`` records in one write, then replay them (caller holds lock).
+
+    A record of ours the replay rejects (its trial was finished meanwhile by another process)
+    raises; the remaining records are still replayed, then the first error is raised.
+    """
+    worker_id = storage._replay_result.worker_id
+    storage._backend.append_logs(
+        [{"op_code": int(op), "worker_id": worker_id, **fields} for op, fields in records]
+    )
+    first: Exception | None = None
+    for _ in range(len(records) + 1):
+        try:
+            storage._sync_with_backend()
+            break
+        except (UpdateFinishedTrialError, KeyError) as exc:
+            first = first or exc
+    if first is not None:
+        raise first
+
+
+def _utc_now() -> str:
+    return datetime.now(tz=UTC).isoformat(timespec="microseconds")
+
+
+def finish_trial(
+    storage: BaseStorage,
+    trial_id: int,
+    state: TrialState,
+    values: Sequence[float] | None = None,
+    user_attrs: Mapping[str, Any] | None = None,
+    system_attrs: Mapping[str, Any] | None = None,
+) -> None:
+    """Set a RUNNING trial's attributes, then its final ``state`` and ``values``, in one write.
+
+    The state record comes last, so a write cut short leaves the trial RUNNING (failed later as
+    stale), never COMPLETE without its attributes. Values are floats; a NaN value fails the
+    trial, as ``Study.tell`` does.
+    """
+    if values is not None:
+        values = [float(v) for v in values]
+        if state == TrialState.COMPLETE and any(math.isnan(v) for v in values):
+            state, values = TrialState.FAIL, None
+    user_attrs = dict(user_attrs or {})
+    system_attrs = dict(system_attrs or {})
+    journal = _journal(storage)
+    if journal is None:
+        for key, value in user_attrs.items():
+            storage.set_trial_user_attr(trial_id, key, value)
+        for key, value in system_attrs.items():
+            storage.set_trial_system_attr(trial_id, key, value)
+        storage.set_trial_state_values(trial_id, state, values)
+        return
+    records: list[tuple[int, dict[str, Any]]] = [
+        (JournalOperation.SET_TRIAL_USER_ATTR, {"trial_id": trial_id, "user_attr": {k: v}})
+        for k, v in user_attrs.items()
+    ]
+    records += [
+        (JournalOperation.SET_TRIAL_SYSTEM_ATTR, {"trial_id": trial_id, "system_attr": {k: v}})
+        for k, v in system_attrs.items()
+    ]
+    records.append(
+        (
+            JournalOperation.SET_TRIAL_STATE_VALUES,
+            {
+                "trial_id": trial_id,
+                "state": int(state),
+                "values": values,
+                "datetime_complete": _utc_now(),
+            },
+        )
+    )
+    with journal._thread_lock:
+        _append(journal, records)
+
+
+def set_trial_system_attrs(storage: BaseStorage, trial_id: int, attrs: Mapping[str, Any]) -> None:
+    """Set several system attributes of a trial (one write on a journal)."""
+    journal = _journal(storage)
+    if journal is None:
+        for key, value in attrs.items():
+            storage.set_trial_system_attr(trial_id, key, value)
+        return
+    records = [
+        (JournalOperation.SET_TRIAL_SYSTEM_ATTR, {"trial_id": trial_id, "system_attr": {k: v}})
+        for k, v in attrs.items()
+    ]
+    with journal._thread_lock:
+        _append(journal, records)
+
+
+def _create_record(study_id: int, template: FrozenTrial) -> dict[str, Any]:
+    """The CREATE_TRIAL fields optuna's journal writes for a template trial."""
+    start = template.datetime_start or datetime.now()
+    return {
+        "study_id": study_id,
+        "datetime_start": start.astimezone(UTC).isoformat(timespec="microseconds"),
+        "state": int(template.state),
+        "value": None,
+        "values": None,
+        "distributions": {k: distribution_to_json(d) for k, d in template.distributions.items()},
+        "params": {
+            k: template.distributions[k].to_internal_repr(v) for k, v in template.params.items()
+        },
+        "user_attrs": template.user_attrs,
+        "system_attrs": template.system_attrs,
+        "intermediate_values": {},
+    }
+
+
+def create_running_trials(
+    storage: BaseStorage, study_id: int, templates: Sequence[FrozenTrial]
+) -> list[tuple[int, int]]:
+    """Create RUNNING trials from templates; ``(trial_id, number)`` of each, in order.
+
+    On a journal all are one append: their records are contiguous in the file, so their ids
+    are the last ``len(templates)`` ids this process created (checked against the templates).
+    """
+    if not templates:
+        return []
+    journal = _journal(storage)
+    if journal is None or any(t.state != TrialState.RUNNING for t in templates):
+        out = []
+        for t in templates:
+            tid = storage.create_new_trial(study_id, template_trial=t)
+            out.append((tid, storage.get_trial_number_from_id(tid)))
+        return out
+    records = [(JournalOperation.CREATE_TRIAL, _create_record(study_id, t)) for t in templates]
+    with journal._thread_lock:
+        _append(journal, records)
+        replay = journal._replay_result
+        last = replay._last_created_trial_id_by_this_process
+        ids = list(range(last - len(templates) + 1, last + 1))
+        trials = [replay._trials.get(tid) for tid in ids]
+    for t, template in zip(trials, templates, strict=True):
+        if t is None or t.user_attrs != template.user_attrs:
+            raise RuntimeError("journal: the trials just created are not where expected")
+    return [(tid, t.number) for tid, t in zip(ids, trials, strict=True)]
 
 
 # --- worker identity and heartbeat ---------------------------------------------------------
@@ -173,18 +361,25 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def beat(self, trial_id: int) -> None:
-        """Record one heartbeat now (RDB: optuna's table; journal: a trial system attribute)."""
+    def beat(self, trial_id: int, attrs: Mapping[str, Any] | None = None) -> None:
+        """Record one heartbeat now (RDB: optuna's table; journal: a trial system attribute).
+
+        ``attrs`` are further system attributes written with it (one write on a journal).
+        """
         if isinstance(self.storage, BaseHeartbeat) and (
             self.storage.get_heartbeat_interval() is not None
         ):
             self.storage.record_heartbeat(trial_id)
-        self.storage.set_trial_system_attr(trial_id, HEARTBEAT_ATTR, time.time())
+        set_trial_system_attrs(
+            self.storage, trial_id, {**(attrs or {}), HEARTBEAT_ATTR: time.time()}
+        )
 
-    def add(self, trial_id: int, beat_now: bool = True) -> None:
-        """Start beating for a trial (with one beat immediately unless ``beat_now`` is False)."""
+    def add(
+        self, trial_id: int, beat_now: bool = True, attrs: Mapping[str, Any] | None = None
+    ) -> None:
+        """Start beating for a trial (with one beat, and ``attrs``, now unless ``beat_now``)."""
         if beat_now:
-            self.beat(trial_id)
+            self.beat(trial_id, attrs)
         with self._lock:
             self.trial_ids.add(trial_id)
         if self._thread is None:
