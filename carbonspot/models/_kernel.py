@@ -61,12 +61,12 @@ RR[OP_I, [_B, _G, _C]] = True
 # small helpers (same expressions as cost.py)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pr(a, b, sa, sb):
     return a * b - max(0.0, b - sa) * max(0.0, a - sb)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tile(op, t, lc):
     """Elements of operand ``op`` touched by per-dim extents ``t`` (cost.tile_elements)."""
     if op == OP_W:
@@ -78,14 +78,14 @@ def tile(op, t, lc):
     return t[_B] * t[_G] * t[_C] * iy * ix
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tile_scaled(op, cum_row, bf_row, lc, tmp):
     for d in range(8):
         tmp[d] = cum_row[d] * bf_row[d]
     return tile(op, tmp, lc)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _prec(op, lc):
     if op == OP_I:
         return lc[LC_PIN]
@@ -94,7 +94,7 @@ def _prec(op, lc):
     return lc[LC_POUT]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pairwise_sum(a, n):
     """numpy's pairwise summation of ``a[:n]`` (the order ``ndarray.sum`` uses up to 128)."""
     if n < 8:
@@ -126,7 +126,7 @@ def _pairwise_sum(a, n):
 # accelerator / problem description
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def build_info(
     frac,
     intu,
@@ -373,7 +373,7 @@ def new_info():
 # one loop nest: allocation and cost
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
     """LOMA's greedy allocator for one nest (mapper.allocate); False if some memory overflows.
 
@@ -409,9 +409,11 @@ def allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
             size = levsz[op, k] + 1e-9
             p = _prec(op, lc)
             if top:
-                # prefix-closed from the start: an overflow before N also fails
+                # prefix-closed from the start: an overflow before N also fails. Inputs'
+                # and weights' tiles only grow with the position, so N alone decides.
                 okv = True
-                for e in range(start[op], N + 1):
+                e_first = start[op] if op == OP_O else N
+                for e in range(e_first, N + 1):
                     if op == OP_O:
                         p = lc[LC_PSUM] if (spatial_ir or not all_o[codes[e]]) else lc[LC_POUT]
                     b = tf[op, k + 1, codes[e]] * p
@@ -531,7 +533,7 @@ def allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def build_tables(v, var_dim, var_size, var_seq, N, info, lc, tb):
     """Sub-multiset tables of LPF variant ``v`` under the level structure ``info``.
 
@@ -617,7 +619,7 @@ def new_alloc_work():
     )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cov(i, x, Ps, Ws, Bk):
     if i < 0:
         return 0.0
@@ -631,7 +633,7 @@ def _cov(i, x, Ps, Ws, Bk):
     return q * blk + part
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _union(Pv, Wv, PCv, K):
     """cost._union_count for one nest and one port of K activities."""
     Pe = np.empty(K)
@@ -675,7 +677,7 @@ def _union(Pv, Wv, PCv, K):
     return (1 - frac_unc) * Ps[K - 1] * pc_max
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _loading_sum(rec, acts_i, na, nlev, half_assign, bk):
     """On- and off-loading cycles from the per-transfer cycles ``rec`` (cost._loading).
 
@@ -729,7 +731,7 @@ def _loading_sum(rec, acts_i, na, nlev, half_assign, bk):
     return onload, offload
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def evaluate(
     dims, N, codes, P, cuts, info, tb, lc, fl, consts, stage, cutoff, strict, obj, wk, detail
 ):
@@ -918,8 +920,16 @@ def evaluate(
             real[j] = 0.0
             pcl[j] = 0.0
         ss[j] = (real[j] - w) * max(pcl[j] - 1, 0.0) if pcl[j] > 0 else 0.0
-        if ss[j] > stall_floor:
-            stall_floor = ss[j]
+    # a port's stall is at least the sum of its transfers' positive stalls (bound L1)
+    for q in range(nact_arr[1]):
+        Pv[q] = 0.0
+    for j in range(na):
+        if ss[j] > 0:
+            Pv[acts_i[j, 3]] += ss[j]
+    for q in range(nact_arr[1]):
+        if Pv[q] > stall_floor:
+            stall_floor = Pv[q]
+    stall_floor *= 1.0 - 1e-12
     wl = 0.0
     if fl[FL_IMC] and nlev[OP_W] >= 2:
         for j in range(na):
@@ -1116,7 +1126,7 @@ LPF_LIMIT = 6
 MAXF = 64  # prime factors of one loop dim
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _prime_factors(n, out):
     k = 0
     i = 2
@@ -1132,7 +1142,7 @@ def _prime_factors(n, out):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _merged(fs, n, r, out):
     """A dim's factors after r merges of its two smallest (sorted ascending); returns count."""
     for i in range(n):
@@ -1153,7 +1163,7 @@ def _merged(fs, n, r, out):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lpf_variants(T, single, cap_dim, cap_size, cap_seq, cap_n, start, cap):
     """Every LPF merge LOMA can produce for temporal sizes ``T`` (mapper.lpf_variants), or
     LOMA's single merge order (mapper.loop_prime_factors) when ``single``; same order.
@@ -1257,7 +1267,7 @@ def lpf_variants(T, single, cap_dim, cap_size, cap_seq, cap_n, start, cap):
 # level bypass, lower bounds
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def too_small(info, lc, skip):
     """cost.too_small_levels: per memory, bypass operands (largest tile first) until the
     spatial tiles alone fit. Fills ``skip[op, mem]``; returns True if anything is bypassed."""
@@ -1333,14 +1343,14 @@ def too_small(info, lc, skip):
     return any_skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _words(a, pb, bmin, ratio, pc, units):
     if a > 0 and pb > 0:
         return np.floor(np.ceil(a * pb / bmin - 1e-9) * ratio * pc * units + 1e-6)
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _words_lb(ap, pb, bmin, ratio, tc, units):
     """Lower bound of ``_words`` when only ``a·pc >= ap`` and ``pc <= tc`` are known.
 
@@ -1352,12 +1362,12 @@ def _words_lb(ap, pb, bmin, ratio, tc, units):
     return max(0.0, np.floor(x))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ss(real, w, pcl):
     return (real - w) * max(pcl - 1, 0.0) if pcl > 0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bound(info, T, lc, fl, consts, obj, out):
     """Lower bounds, valid for every loop ordering of this spatial mapping (docs/mapper.md).
 
@@ -1530,7 +1540,7 @@ def bound(info, T, lc, fl, consts, obj, out):
     return lat + 1e-12 * energy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def infeasible_at_start(info, T, lc):
     """True when some operand's lowest level cannot hold its spatial tile (no nest fits)."""
     nlev, levsz, bf, hir, tmp = info[0], info[2], info[3], info[9], info[16]
@@ -1562,7 +1572,7 @@ def infeasible_at_start(info, T, lc):
 # search
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _next_perm(a, n):
     """Next lexicographic permutation of ``a[:n]`` in place (multiset-aware); False at the end."""
     i = n - 2
@@ -1602,10 +1612,14 @@ def new_bound_tables():
         np.full((MAXB, MAXC), np.inf),  # M: min of H over supersets
         np.full((MAXB, MAXC), np.inf),  # MS
         np.full(MAXC, np.inf),  # MWL
+        np.zeros((3, MAXL, MAXC), np.bool_),  # ALLOW: in a jointly maximal pair (bound M2)
+        np.zeros((3, MAXL), np.bool_),  # whether ALLOW applies to (op, level)
+        np.zeros((MAXC, MAXN), np.int64),  # label counts per code
+        np.full((MAXA, MAXC), np.inf),  # MREC: min of REC over supersets
     )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _superset_min(src, dst, ncode, stride, mult, L):
     """dst[c] = min of src over every sub-multiset code containing c (zeta transform)."""
     for c in range(ncode):
@@ -1618,7 +1632,149 @@ def _superset_min(src, dst, ncode, stride, mult, L):
                 dst[c] = dst[c + s]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _member_bits(op, k, c, info, lc, tb):
+    nlev, hir = info[0], info[9]
+    all_o, tf = tb[4], tb[5]
+    if op == OP_O:
+        sp = False
+        for b in range(k + 1, nlev[op] + 1):
+            if hir[op, b]:
+                sp = True
+        p = lc[LC_PSUM] if (sp or not all_o[c]) else lc[LC_POUT]
+    else:
+        p = _prec(op, lc)
+    return tf[op, k + 1, c] * p
+
+
+@njit(cache=True, error_model="numpy")
+def _joint_maximal(info, lc, tb, mult, L, ALLOW, HAS, CNT):
+    """For memories holding exactly two non-top operand levels: which sub-multisets each can
+    hold in a pair LOMA's allocator could choose (docs/mapper.md, bound M2).
+
+    Both cuts are prefixes of one loop order, so one pair member contains the other; the
+    allocator's choice (least traffic, ties to the later position; exact for integer
+    unrollings, where each member's traffic never grows with its position) leaves neither
+    member able to take its next loop — for the inner one a loop of the outer one's set —
+    without overflowing its level or the memory.
+    """
+    nlev, levsz = info[0], info[2]
+    grp_i, grp_f, ng = info[13], info[14], info[12][2]
+    ncode = tb[0][0]
+    stride = tb[1]
+    full = ncode - 1
+    for c in range(ncode):
+        for lab in range(L):
+            CNT[c, lab] = (c // stride[lab]) % (mult[lab] + 1)
+    B1 = np.empty(ncode)
+    B2 = np.empty(ncode)
+    cl1 = np.empty(ncode, np.int64)
+    cl2 = np.empty(ncode, np.int64)
+    for g in range(ng):
+        cnt = grp_i[g, 1]
+        nfree = 0
+        o1 = k1 = o2 = k2 = -1
+        forced = 0.0
+        for j in range(cnt):
+            op = grp_i[g, 2 + 2 * j]
+            k = grp_i[g, 3 + 2 * j]
+            if k == nlev[op] - 1:
+                forced += _member_bits(op, k, full, info, lc, tb)
+            else:
+                nfree += 1
+                if o1 < 0:
+                    o1, k1 = op, k
+                else:
+                    o2, k2 = op, k
+        if nfree != 2:
+            continue
+        cap = grp_f[g] + 1e-9 - forced
+        s1 = levsz[o1, k1] + 1e-9
+        s2 = levsz[o2, k2] + 1e-9
+        for c in range(ncode):
+            B1[c] = _member_bits(o1, k1, c, info, lc, tb)
+            B2[c] = _member_bits(o2, k2, c, info, lc, tb)
+        # single-member test first: could not take one more loop even with the other member
+        # at its largest
+        hi1 = min(s1, B1[full])
+        hi2 = min(s2, B2[full])
+        n1 = 0
+        n2 = 0
+        for c in range(ncode):
+            for which in range(2):
+                b = B1[c] if which == 0 else B2[c]
+                so = s1 if which == 0 else s2
+                oh = hi2 if which == 0 else hi1
+                if b > so:
+                    continue
+                ok = c == full
+                if not ok:
+                    for lab in range(L):
+                        if CNT[c, lab] == mult[lab]:
+                            continue
+                        bb = B1[c + stride[lab]] if which == 0 else B2[c + stride[lab]]
+                        if bb > so or bb + oh > cap:
+                            ok = True
+                            break
+                if ok:
+                    if which == 0:
+                        cl1[n1] = c
+                        n1 += 1
+                    else:
+                        cl2[n2] = c
+                        n2 += 1
+        HAS[o1, k1] = True
+        HAS[o2, k2] = True
+        for c in range(ncode):
+            ALLOW[o1, k1, c] = False
+            ALLOW[o2, k2, c] = False
+        for i1 in range(n1):
+            c1 = cl1[i1]
+            b1 = B1[c1]
+            for i2 in range(n2):
+                c2 = cl2[i2]
+                if ALLOW[o1, k1, c1] and ALLOW[o2, k2, c2]:
+                    continue
+                b2 = B2[c2]
+                if b1 + b2 > cap:
+                    continue
+                sub12 = True  # c1 within c2
+                sub21 = True
+                for lab in range(L):
+                    if CNT[c1, lab] > CNT[c2, lab]:
+                        sub12 = False
+                    if CNT[c2, lab] > CNT[c1, lab]:
+                        sub21 = False
+                if not (sub12 or sub21):
+                    continue
+                inner1 = sub12 and not sub21
+                inner2 = sub21 and not sub12
+                m1 = c1 == full
+                if not m1:
+                    for lab in range(L):
+                        if CNT[c1, lab] == mult[lab] or (inner1 and CNT[c1, lab] >= CNT[c2, lab]):
+                            continue  # the inner member's next loop is in the outer set
+                        bb = B1[c1 + stride[lab]]
+                        if bb > s1 or bb + b2 > cap:
+                            m1 = True
+                            break
+                if not m1:
+                    continue
+                m2 = c2 == full
+                if not m2:
+                    for lab in range(L):
+                        if CNT[c2, lab] == mult[lab] or (inner2 and CNT[c2, lab] >= CNT[c1, lab]):
+                            continue
+                        bb = B2[c2 + stride[lab]]
+                        if bb > s2 or b1 + bb > cap:
+                            m2 = True
+                            break
+                if m2:
+                    ALLOW[o1, k1, c1] = True
+                    ALLOW[o2, k2, c2] = True
+
+
+@njit(cache=True, error_model="numpy")
 def boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
     """Per memory boundary and sub-multiset S of the LPFs below it: exact costs of S.
 
@@ -1632,7 +1788,7 @@ def boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
     nlev, levsz, bo, boi, hir, same = info[0], info[2], info[7], info[8], info[9], info[5]
     acts_i, acts_f, nact_arr = info[10], info[11], info[12]
     ncode_a, stride, cum_c, P_c, all_o, tf, ti = tb
-    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt
+    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL, ALLOW, HAS, CNT = bt[:12]
     cpo, rows_total, gdepth = consts[1], consts[2], consts[3]
     na = nact_arr[0]
     ncode = ncode_a[0]
@@ -1658,6 +1814,11 @@ def boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
                     integral = False
     grp_i, grp_f, memgrp = info[13], info[14], info[15]
     full = ncode - 1
+    for op in range(3):
+        for k in range(MAXL):
+            HAS[op, k] = False
+    if integral:
+        _joint_maximal(info, lc, tb, mult, L, ALLOW, HAS, CNT)
     d1p_floor = np.full(3, np.inf)  # per operand: min of level-1 data x precision (maximal)
     nb = 0
     ok = True
@@ -1719,6 +1880,8 @@ def boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
                     p = _prec(op, lc)
                 bits_c = tf[op, a, c] * p
                 if bits_c > levsz[op, k] + 1e-9 or bits_c + lo_oth > cap + 1e-9:
+                    continue
+                if HAS[op, k] and not ALLOW[op, k, c]:
                     continue
                 if integral and c != full:
                     # maximal: one more loop must overflow the level or the memory
@@ -1804,10 +1967,14 @@ def boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
         _superset_min(H[b], M[b], ncode, stride, mult, L)
         _superset_min(HS[b], MS[b], ncode, stride, mult, L)
     _superset_min(WLt, MWL, ncode, stride, mult, L)
+    MREC = bt[12]
+    for j in range(na):
+        if acts_i[j, 6] == 1:
+            _superset_min(REC[j], MREC[j], ncode, stride, mult, L)
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _variant_mult(v, var_seq, N, mult):
     L = 0
     for i in range(N):
@@ -1820,7 +1987,7 @@ def _variant_mult(v, var_seq, N, mult):
     return L
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _objective(obj, energy, lat):
     if obj == OBJ_EDP:
         return lat * energy
@@ -1829,7 +1996,7 @@ def _objective(obj, energy, lat):
     return lat + 1e-12 * energy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bound_refined(
     v0, v1, var_dim, var_size, var_seq, N, info, lc, fl, consts, obj, T, tb, bt, base, out
 ):  # fmt: skip
@@ -1842,7 +2009,7 @@ def bound_refined(
     array + level-0 energy and level-0 stall. Returns the objective bound (inf: nothing fits).
     """
     nlev, acts_i, nact_arr = info[0], info[10], info[12]
-    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt
+    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt[:9]
     cpo = consts[1]
     na = nact_arr[0]
     TC = 1.0
@@ -1883,7 +2050,7 @@ def bound_refined(
     return best * (1.0 - 1e-12)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _level0(info, lc, consts, TC, op, stat):
     """Energy and stall floor of an input operand's level-0 reads at stationarity ``stat``."""
     _nlev, bo, boi = info[0], info[7], info[8]
@@ -1905,7 +2072,7 @@ def _level0(info, lc, consts, TC, op, stat):
     return e, s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def any_fits(v0, v1, var_dim, var_size, var_seq, N, info, lc, tb):
     """1 if some nest of the variants fits the memories (LOMA's allocator succeeds), else 0."""
     P = np.empty(N + 1)
@@ -1937,7 +2104,7 @@ def any_fits(v0, v1, var_dim, var_size, var_seq, N, info, lc, tb):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def search_candidate(
     v0, v1, var_dim, var_size, var_seq, N, info, lc, fl, consts, obj, U, strict_u, wk, tb, bt,
     base, T, best_dims, best_sizes, best_cuts, best_v, stats,
@@ -1953,7 +2120,7 @@ def search_candidate(
     allocated and costed as the exhaustive search does. Returns (nests that fit, best
     objective or inf); the best nest goes to ``best_*``.
     """
-    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt
+    nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt[:9]
     nlev = info[0]
     base_e, base_ss, lat_const = base[0], base[1], base[2]
     cpo = consts[1]
@@ -1977,6 +2144,12 @@ def search_candidate(
     runH = np.full((N + 1, MAXB), np.inf)
     runS = np.full((N + 1, MAXB), np.inf)
     runW = np.full(N + 1, np.inf)
+    na = info[12][0]
+    acts_i = info[10]
+    REC, MREC = bt[5], bt[12]
+    runR = np.full((N + 1, MAXA), np.inf)
+    recn = np.zeros(MAXA)
+    bkn = np.zeros(6)
     # level-0 stationarity per input operand along the path: 0 open (all loops so far
     # irrelevant), 1 closed; value = the stationarity
     st_closed = np.zeros((N + 1, 2), np.bool_)
@@ -2011,6 +2184,8 @@ def search_candidate(
             runH[0, b] = H[b, 0]
             runS[0, b] = HS[b, 0]
         runW[0] = WLt[0]
+        for j in range(na):
+            runR[0, j] = REC[j, 0]
         st_closed[0, 0] = False
         st_closed[0, 1] = False
         st_val[0, 0] = 1.0
@@ -2068,12 +2243,23 @@ def search_candidate(
                 stall = max(stall, min(rs, MS[b, c]))
             rw = min(runW[e], WLt[c])
             runW[e + 1] = rw
+            # on-/off-loading floors per transfer: a passed prefix set or a superset
+            for j in range(na):
+                if acts_i[j, 6] == 0:
+                    recn[j] = 0.0
+                    continue
+                rr = min(runR[e, j], REC[j, c])
+                runR[e + 1, j] = rr
+                x = min(rr, MREC[j, c])
+                recn[j] = x if x < np.inf else 0.0
+            on_n, off_n = _loading_sum(recn, acts_i, na, nlev, fl[FL_HALF_ASSIGN], bkn)
             if fl[FL_IMC] and nlev[OP_W] >= 2:
                 wlb = min(rw, MWL[c])
                 if wlb == np.inf:
                     wlb = 0.0
                 stall = wlb if fl[FL_WL_ONLY] else max(stall, wlb)
-            lb = _objective(obj, energy, ideal + stall + lat_const) * (1.0 - 1e-12)
+            load = max(lat_const, on_n + off_n)
+            lb = _objective(obj, energy, ideal + stall + load) * (1.0 - 1e-12)
             if local <= U:
                 cutoff = local
                 strict = True
@@ -2128,7 +2314,7 @@ def search_candidate(
     return n_valid, local
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _heap_push(hk, hr, size, key, r):
     i = size
     hk[i] = key
@@ -2143,7 +2329,7 @@ def _heap_push(hk, hr, size, key, r):
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _heap_pop(hk, hr, size):
     size -= 1
     hk[0] = hk[size]
@@ -2165,7 +2351,7 @@ def _heap_pop(hk, hr, size):
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ensure_variants(t, T_u, single, vstart, vcount, pool, used):
     """LPF variants of temporal set ``t``, computed on first use into the growing ``pool``."""
     if vstart[t] >= 0:
@@ -2189,7 +2375,7 @@ def _ensure_variants(t, T_u, single, vstart, vcount, pool, used):
     return pool, used + w
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def search_layer(
     frac, intu, scale, consts_c, tidx, T_u, single,
     n_keep, mem_has, mem_order, mem_served, mem_size, mem_rcost, mem_wcost, port_bw,
@@ -2453,3 +2639,231 @@ def search_layer(
 def new_search_work():
     """Work arrays of :func:`search_layer` (allocate once per process, reuse per call)."""
     return new_info(), new_work(), new_tables(), new_bound_tables()
+
+
+@njit(cache=True, error_model="numpy")
+def dedup_rows(T):
+    """Distinct rows of ``T`` (first occurrences) and each row's index among them."""
+    C = T.shape[0]
+    size = 16
+    while size < 2 * C:
+        size *= 2
+    table = np.full(size, -1, np.int64)
+    first = np.empty(C, np.int64)
+    tidx = np.empty(C, np.int64)
+    nu = 0
+    for c in range(C):
+        slot = np.int64(_row_hash(T, c) & np.uint64(size - 1))
+        while True:
+            u = table[slot]
+            if u < 0:
+                table[slot] = nu
+                first[nu] = c
+                tidx[c] = nu
+                nu += 1
+                break
+            r = first[u]
+            same = True
+            for d in range(T.shape[1]):
+                if T[r, d] != T[c, d]:
+                    same = False
+                    break
+            if same:
+                tidx[c] = u
+                break
+            slot = (slot + 1) & (size - 1)
+    out = np.empty((nu, T.shape[1]))
+    for u in range(nu):
+        for d in range(T.shape[1]):
+            out[u, d] = T[first[u], d]
+    return out, tidx
+
+
+@njit(cache=True, error_model="numpy")
+def _mix(z):
+    """splitmix64's finaliser: every input bit reaches the low output bits."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, error_model="numpy")
+def _row_hash(R, c):
+    h = np.uint64(0x9E3779B97F4A7C15)
+    for d in range(R.shape[1]):
+        h = _mix(h ^ np.uint64(np.int64(R[c, d] * 1048576.0)))
+    return h
+
+
+# LOOP_DIMS index of each dim after swapping OY<->OX and FY<->FX
+SWAP_XY = np.array([0, 1, 2, 3, 5, 4, 7, 6], np.int64)
+
+
+@njit(cache=True, error_model="numpy")
+def _cand_hash(frac, intu, pres, scale, c, swap):
+    h = np.uint64(0x9E3779B97F4A7C15)
+    for oa in range(frac.shape[1]):
+        for d in range(8):
+            s = SWAP_XY[d] if swap else d
+            h = _mix(h ^ np.uint64(np.int64(frac[c, oa, s] * 1048576.0)))
+            h = _mix(h ^ np.uint64(np.int64(intu[c, oa, s])))
+            h = _mix(h ^ np.uint64(1 if pres[c, oa, s] else 0))
+    return _mix(h ^ np.uint64(np.int64(scale[c] * 1048576.0)))
+
+
+@njit(cache=True, error_model="numpy")
+def _cand_equal(frac, intu, pres, scale, a, b, swap):
+    if scale[a] != scale[b]:
+        return False
+    for oa in range(frac.shape[1]):
+        for d in range(8):
+            s = SWAP_XY[d] if swap else d
+            if frac[a, oa, d] != frac[b, oa, s] or intu[a, oa, d] != intu[b, oa, s]:
+                return False
+            if pres[a, oa, d] != pres[b, oa, s]:
+                return False
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def representatives(frac, intu, pres, scale, rank, symmetric):
+    """Which candidates (in ``rank`` order) to search: the first of each set of equal
+    problems — equal unrollings and register scale, or OX/OY mirrors of a square layer."""
+    C = rank.shape[0]
+    size = 16
+    while size < 2 * C:
+        size *= 2
+    table = np.full(size, -1, np.int64)
+    keep = np.ones(C, np.bool_)
+    for i in range(C):
+        c = rank[i]
+        if symmetric:
+            # is its mirror already in the table (ranked before it)?
+            slot = np.int64(_cand_hash(frac, intu, pres, scale, c, True) & np.uint64(size - 1))
+            while table[slot] >= 0:
+                if _cand_equal(frac, intu, pres, scale, table[slot], c, True):
+                    keep[i] = False
+                    break
+                slot = (slot + 1) & (size - 1)
+            if not keep[i]:
+                continue
+        slot = np.int64(_cand_hash(frac, intu, pres, scale, c, False) & np.uint64(size - 1))
+        while table[slot] >= 0:
+            if _cand_equal(frac, intu, pres, scale, table[slot], c, False):
+                keep[i] = False
+                break
+            slot = (slot + 1) & (size - 1)
+        if keep[i]:
+            table[slot] = c
+    return keep
+
+
+@njit(cache=True, error_model="numpy")
+def _convert_one(Q, L, pos, sizes, frac, intu, pres, c):
+    """SpatialMapping.converted for one candidate (fastmap._convert, same arithmetic)."""
+    noa = Q.shape[0]
+    for d in range(8):
+        total = 1.0
+        last = -1
+        lastpos = -1
+        for oa in range(noa):
+            total *= Q[oa, d]
+            p = L[oa, d] > 0
+            pres[c, oa, d] = p
+            if p and pos[oa] > lastpos:
+                lastpos = pos[oa]
+                last = oa
+        for oa in range(noa):
+            frac[c, oa, d] = Q[oa, d]
+            intu[c, oa, d] = Q[oa, d]
+        if last >= 0:
+            u_last = L[last, d]
+            u_prev = total / u_last
+            rem = np.ceil(sizes[d] / (u_last * u_prev) - 1e-9)
+            f = sizes[d] / rem / u_prev
+            head = Q[last, d] / u_last
+            frac[c, last, d] = head * f
+            intu[c, last, d] = head * np.ceil(f - 1e-9)
+
+
+@njit(cache=True, error_model="numpy")
+def expand_candidates(
+    Qall, Lall, off, shape, ja, jo, pair_key, key_start, key_count, mq_all, ml_all, sc_all,
+    a_absent, sizes,
+):  # fmt: skip
+    """The Cartesian product of per-array-dim choices, with diagonal options, converted.
+
+    Combinations in C order (last array dim fastest); a combination with diagonal options
+    (``pair_key[choice on ja, choice on jo]`` >= 0) is replaced by one candidate per option:
+    the activation dim ``ja`` gets the option's unrolling (and goes last in the mapping when
+    it had none, ``a_absent``). Returns frac, intu, present, scale, combination, option.
+    """
+    noa = shape.shape[0]
+    M = 1
+    for j in range(noa):
+        M *= shape[j]
+    idx = np.zeros(noa, np.int64)
+    C = 0
+    for m in range(M):
+        r = m
+        for j in range(noa - 1, -1, -1):
+            idx[j] = r % shape[j]
+            r //= shape[j]
+        n = 0
+        if ja >= 0:
+            key = pair_key[idx[ja], idx[jo]]
+            if key >= 0:
+                n = key_count[key]
+        C += max(n, 1)
+    frac = np.empty((C, noa, 8))
+    intu = np.empty((C, noa, 8))
+    pres = np.empty((C, noa, 8), np.bool_)
+    scale = np.ones(C)
+    combo = np.empty(C, np.int64)
+    optno = np.empty(C, np.int64)
+    Q = np.empty((noa, 8))
+    L = np.empty((noa, 8))
+    Q2 = np.empty((noa, 8))
+    L2 = np.empty((noa, 8))
+    pos = np.arange(noa)
+    pos2 = np.arange(noa)
+    if a_absent and ja >= 0:
+        pos2[ja] = noa
+    c = 0
+    for m in range(M):
+        r = m
+        for j in range(noa - 1, -1, -1):
+            idx[j] = r % shape[j]
+            r //= shape[j]
+        for j in range(noa):
+            for d in range(8):
+                Q[j, d] = Qall[off[j] + idx[j], d]
+                L[j, d] = Lall[off[j] + idx[j], d]
+        n = 0
+        key = -1
+        if ja >= 0:
+            key = pair_key[idx[ja], idx[jo]]
+            if key >= 0:
+                n = key_count[key]
+        if n == 0:
+            _convert_one(Q, L, pos, sizes, frac, intu, pres, c)
+            combo[c] = m
+            optno[c] = -1
+            c += 1
+            continue
+        for kk in range(n):
+            o = key_start[key] + kk
+            for j in range(noa):
+                for d in range(8):
+                    Q2[j, d] = Q[j, d]
+                    L2[j, d] = L[j, d]
+            for d in range(8):
+                Q2[ja, d] = Q[ja, d] * mq_all[o, d]
+                if ml_all[o, d] > 0:
+                    L2[ja, d] = ml_all[o, d]
+            _convert_one(Q2, L2, pos2, sizes, frac, intu, pres, c)
+            scale[c] = sc_all[o]
+            combo[c] = m
+            optno[c] = kk
+            c += 1
+    return frac, intu, pres, scale, combo, optno

@@ -192,28 +192,6 @@ def _clip_into(layer: Layer, q: np.ndarray, last: np.ndarray, d: str, s: float, 
     last[k] = u
 
 
-def unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(a, axis=0, return_inverse=True)`` for small-valued rows, much faster.
-
-    Each column is ranked, the ranks combined in mixed radix into one exact integer key
-    (falls back to numpy's row unique when the key could overflow).
-    """
-    if a.ndim != 2 or len(a) == 0:
-        u, inv = np.unique(a, axis=0, return_inverse=True)
-        return u, inv.reshape(-1)
-    key = np.zeros(len(a), np.int64)
-    radix = 1
-    for j in range(a.shape[1]):
-        vals, r = np.unique(a[:, j], return_inverse=True)
-        if radix * len(vals) >= 2**62:
-            u, inv = np.unique(a, axis=0, return_inverse=True)
-            return u, inv.reshape(-1)
-        key += r.reshape(-1).astype(np.int64) * radix
-        radix *= len(vals)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return a[first], inv.reshape(-1)
-
-
 def all_candidates(
     layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
 ) -> Candidates:
@@ -234,115 +212,77 @@ def all_candidates(
         q, last = _choice_arrays(layer, choices, int(tab.oa_sizes[j]))
         qs.append(q)
         lasts.append(last)
-    shape = tuple(len(ch) for ch in per_oa)
-    idx = np.indices(shape).reshape(noa, -1).T  # (M, NOA), last dim fastest
+    shape = np.array([len(ch) for ch in per_oa], np.int64)
     rule = mp.diagonal_rule(layer, acc, hint_full)
     if rule is not None and preset.diagonal_last_feasible:
         rule = dataclasses.replace(rule, last_wins=True)
-    n_opt = np.zeros(len(idx), np.int64)
-    opt_table: dict[tuple[int, int], tuple] = {}
+    ja = jo = -1
+    pair_key = np.full((1, 1), -1, np.int64)
+    key_opts: list[tuple] = []
+    a_absent = False
     if rule is not None:
         ja, jo = names.index(rule.a_oa), names.index(rule.o_oa)
+        a_absent = per_oa[ja] == [None]
         # the rule reads the activation dim's total unrolling and the output dim's FX/FY
         # (by partner) and other unrollings: key each choice once, each key pair once
-        part_a, part_o = [], []
-        for i in range(shape[ja]):
-            ch = per_oa[ja][i]
-            part_a.append(mp.diagonal_key(rule, {rule.a_oa: list(ch)} if ch else {})[0])
-        for i in range(shape[jo]):
-            ch = per_oa[jo][i]
-            part_o.append(mp.diagonal_key(rule, {rule.o_oa: list(ch)} if ch else {})[1:])
-        by_pair: dict[tuple, tuple] = {}
-        n_tab = np.zeros((shape[ja], shape[jo]), np.int64)
+        part_a = [
+            mp.diagonal_key(rule, {rule.a_oa: list(ch)} if ch else {})[0] for ch in per_oa[ja]
+        ]
+        part_o = [
+            mp.diagonal_key(rule, {rule.o_oa: list(ch)} if ch else {})[1:] for ch in per_oa[jo]
+        ]
+        key_index: dict[tuple, int] = {}
+        pair_key = np.full((shape[ja], shape[jo]), -1, np.int64)
         for ia in range(shape[ja]):
             for io in range(shape[jo]):
                 if ja == jo and ia != io:
                     continue  # one array dim: its choice is both
                 key = (part_a[ia], *part_o[io])
-                opts = by_pair.get(key)
-                if opts is None:
-                    opts = by_pair[key] = mp.diagonal_options(rule, key)
-                opt_table[(ia, io)] = opts
-                n_tab[ia, io] = len(opts)
-        n_opt = n_tab[idx[:, ja], idx[:, jo]]
-    reps = np.maximum(n_opt, 1)
-    combo = np.repeat(np.arange(len(idx)), reps)
-    # option number within its combination (0.. n-1), -1 for a combination kept as is
-    first = np.cumsum(reps) - reps
-    opt_no = np.arange(len(combo)) - first[combo]
-    opt_no = np.where(n_opt[combo] > 0, opt_no, -1)
-    C = len(combo)
-    Q = np.empty((C, noa, _ND))
-    L = np.empty((C, noa, _ND))
-    for j in range(noa):
-        Q[:, j] = qs[j][idx[combo, j]]
-        L[:, j] = lasts[j][idx[combo, j]]
-    scale = np.ones(C)
-    order_pos = np.tile(np.arange(noa), (C, 1))
-    if rule is not None and opt_table:
-        ja, jo = names.index(rule.a_oa), names.index(rule.o_oa)
-        a_absent = per_oa[ja] == [None]
-        has_opt = np.nonzero(opt_no >= 0)[0]
-        if len(has_opt):
-            ca, co = idx[combo[has_opt], ja], idx[combo[has_opt], jo]
-            # distinct (choice_a, choice_o, option) triples
-            trip = np.stack([ca, co, opt_no[has_opt]], axis=1)
-            uniq, inv = unique_rows(trip)
-            mq = np.ones((len(uniq), _ND))
-            ml = np.zeros((len(uniq), _ND))
-            sc = np.ones(len(uniq))
-            for u, (ia, io, k) in enumerate(uniq):
-                comb = opt_table[(int(ia), int(io))][int(k)]
-                for d, s in comb:
-                    _clip_into(layer, mq[u], ml[u], d, s, int(tab.oa_sizes[ja]))
-                sc[u] = float(math.prod(s for _, s in comb))
-            inv = inv.reshape(-1)
-            Q[has_opt, ja] *= mq[inv]
-            L[has_opt, ja] = np.where(ml[inv] > 0, ml[inv], L[has_opt, ja])
-            scale[has_opt] = sc[inv]
-            if a_absent:  # the augmented dim was not in the mapping: it is appended last
-                order_pos[has_opt, ja] = noa
-    frac, intu, pres = _convert(layer, Q, L, order_pos)
+                ki = key_index.get(key)
+                if ki is None:
+                    opts = mp.diagonal_options(rule, key)
+                    ki = key_index[key] = len(key_opts) if opts else -1
+                    if opts:
+                        key_opts.append(opts)
+                pair_key[ia, io] = ki
+    n_opts = [len(o) for o in key_opts]
+    key_start = np.array(np.cumsum([0, *n_opts])[:-1], np.int64)
+    key_count = np.array(n_opts, np.int64)
+    total_opts = sum(n_opts)
+    mq = np.ones((max(total_opts, 1), _ND))
+    ml = np.zeros((max(total_opts, 1), _ND))
+    sc = np.ones(max(total_opts, 1))
+    o = 0
+    for opts in key_opts:
+        for comb in opts:
+            for d, s in comb:
+                _clip_into(layer, mq[o], ml[o], d, s, int(tab.oa_sizes[ja]))
+            sc[o] = float(math.prod(s for _, s in comb))
+            o += 1
+    off = np.array(np.cumsum([0, *shape])[:-1], np.int64)
+    sizes = np.array([float(layer.loops[d]) for d in LOOP_DIMS])
+    frac, intu, pres, scale, combo, opt_no = kn.expand_candidates(
+        np.concatenate(qs), np.concatenate(lasts), off, shape, ja, jo, pair_key,
+        key_start if len(key_start) else np.zeros(1, np.int64),
+        key_count if len(key_count) else np.zeros(1, np.int64), mq, ml, sc, a_absent, sizes,
+    )  # fmt: skip
 
     def mapping(c: int) -> tuple[SpatialMapping, dict[str, float]]:
-        ch = [per_oa[j][idx[combo[c], j]] for j in range(noa)]
+        m = int(combo[c])
+        idx = [0] * noa
+        for j in range(noa - 1, -1, -1):
+            idx[j] = m % int(shape[j])
+            m //= int(shape[j])
+        ch = [per_oa[j][idx[j]] for j in range(noa)]
         usm = {names[j]: list(x) for j, x in enumerate(ch) if x is not None}
         k = int(opt_no[c])
         if k < 0:
             return SpatialMapping.from_dict(usm), {}
-        ia, io = idx[combo[c], names.index(rule.a_oa)], idx[combo[c], names.index(rule.o_oa)]
-        comb = opt_table[(int(ia), int(io))][k]
+        comb = key_opts[int(pair_key[idx[ja], idx[jo]])][k]
         usm[rule.a_oa] = list(usm.get(rule.a_oa, [])) + list(comb)
         return SpatialMapping.from_dict(usm), {rule.reg: float(math.prod(s for _, s in comb))}
 
     return Candidates(frac, intu, pres, scale, mapping)
-
-
-def _convert(layer: Layer, Q: np.ndarray, L: np.ndarray, order_pos: np.ndarray):
-    """SpatialMapping.converted, vectorised: the last array dim unrolling a layer dim gets
-    ``size / ceil(size / total) / u_prev`` (carbonspot-model.md §9.2), the others their u."""
-    C, noa, _ = Q.shape
-    pres = L > 0
-    sizes = np.array([float(layer.loops[d]) for d in LOOP_DIMS])
-    total = np.prod(Q, axis=1)  # (C, 8) exact: products of integers
-    pos = np.where(pres, order_pos[:, :, None], -1)
-    last_oa = np.argmax(pos, axis=1)  # (C, 8)
-    any_e = pres.any(axis=1)
-    ar = np.arange(C)[:, None]
-    dd = np.arange(_ND)[None, :]
-    u_last = np.where(any_e, L[ar, last_oa, dd], 1.0)
-    u_prev = total / u_last
-    rem = np.ceil(sizes[None, :] / (u_last * u_prev) - 1e-9)
-    f = sizes[None, :] / rem / u_prev
-    head = Q[ar, last_oa, dd] / u_last  # earlier entries of the last dim
-    frac = Q.copy()
-    intu = Q.copy()
-    fl = head * f
-    il = head * np.ceil(f - 1e-9)
-    sel = np.nonzero(any_e)
-    frac[sel[0], last_oa[sel], sel[1]] = fl[sel]
-    intu[sel[0], last_oa[sel], sel[1]] = il[sel]
-    return frac, intu, pres
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,11 +408,12 @@ def best_mapping_fast(
         cycles = np.prod(T, axis=1) * consts[:, 1]
         weak = _weak_bound(consts[:, 0], cycles, objective)
         rank = np.argsort(weak, kind="stable")
+    if by_bound:
+        rank = rank[_representatives(layer, cands, rank)]
     frac, intu, scale = cands.frac[rank], cands.intu[rank], cands.scale[rank]
     consts = consts[rank]
     T = T[rank]
-    T_u, tidx = unique_rows(T)
-    tidx = tidx.astype(np.int64)
+    T_u, tidx = kn.dedup_rows(np.ascontiguousarray(T))
     tab = acc_tables(acc)
     n_keep = np.array(
         [
@@ -511,6 +452,36 @@ def best_mapping_fast(
 def _work() -> tuple:
     """The kernel's work arrays, allocated once per process (several MB)."""
     return kn.new_search_work()
+
+
+def mirror_symmetric(layer: Layer) -> bool:
+    """Whether swapping OX/FX with OY/FY maps the layer onto itself (a square layer)."""
+    lp = layer.loops
+    top, left, bottom, right = layer.padding
+    return (
+        lp["OX"] == lp["OY"]
+        and lp["FX"] == lp["FY"]
+        and layer.stride[0] == layer.stride[1]
+        and layer.dilation[0] == layer.dilation[1]
+        and (top, bottom) == (left, right)
+        and layer.input_extent[0] == layer.input_extent[1]
+    )
+
+
+def _representatives(layer: Layer, cands: Candidates, rank: np.ndarray) -> np.ndarray:
+    """Positions in ``rank`` of the candidates to search: one of each set of equal optima.
+
+    Candidates with equal unrollings and register scale are the same problem. A square layer
+    (:func:`mirror_symmetric`) costs a candidate and its OX/OY mirror the same: the cost
+    model treats OX/FX and OY/FY alike, and the corrected search's loop orderings (every
+    LPF merge tie-break, every permutation) are closed under the swap. The lowest-ranked of
+    each set is kept, so ties still go where the exhaustive search sends them.
+    """
+    keep = kn.representatives(
+        cands.frac, cands.intu, cands.present, cands.scale, rank.astype(np.int64),
+        mirror_symmetric(layer),
+    )  # fmt: skip
+    return np.nonzero(keep)[0]
 
 
 def _weak_bound(energy: np.ndarray, cycles: np.ndarray, objective: str) -> np.ndarray:

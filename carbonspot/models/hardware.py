@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 OPERAND_NAMES = ("I", "W", "O")
@@ -197,6 +198,23 @@ class Accelerator:
     def dim_sizes(self) -> dict[str, int]:
         """Array dimension sizes by name."""
         return self.array.dim_sizes
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.name, self.array, self.memories, self.spec, self.preset, self.params))
+
+    def __hash__(self) -> int:
+        # accelerators key every mapping cache; hashing the nested fields once is enough
+        return self._hash
+
+    def __getstate__(self) -> dict:
+        # string hashes differ between processes: never ship the cached one
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     @property
     def is_imc(self) -> bool:

@@ -98,6 +98,14 @@ def partial_tree_fa_counts(
         full_s, half_s = _partial_tree_fa_counts_scalar(int(n_inputs), p, float(active_inputs))
         return np.asarray(full_s), np.asarray(half_s)
     m = np.asarray(active_inputs, dtype=float)
+    uniq, inv = np.unique(m, return_inverse=True)
+    if len(uniq) * 4 < m.size:
+        # many spatial candidates share few row counts: the cached scalar path per value
+        # (bitwise the same numbers as the halving below)
+        pairs = [_partial_tree_fa_counts_scalar(int(n_inputs), p, float(x)) for x in uniq]
+        full_u = np.array([a for a, _ in pairs])
+        half_u = np.array([b for _, b in pairs])
+        return full_u[inv].reshape(m.shape), half_u[inv].reshape(m.shape)
     n_full_tree = adder_tree_fa_count(n_inputs, p)
     full = np.where(m >= n_inputs, n_full_tree, 0.0)
     half = np.zeros_like(m)
