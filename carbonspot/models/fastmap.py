@@ -384,6 +384,7 @@ def best_mapping_fast(
     spatial: SpatialMapping | None = None,
 ) -> mp.Choice | None:
     """The exhaustive search's optimum (:func:`mapper.best_mapping`), by branch-and-bound."""
+    _check_limits(acc)
     narrow = preset.spatial_top_two_per_dim or preset.imc_diagonal_single_bl_dropped
     if spatial is not None:
         cands = candidates_from_list(
@@ -446,6 +447,27 @@ def best_mapping_fast(
     if best < 0:
         return None
     return _choice(acc, cands, int(rank[best]), consts[best], out_i, out_f, out_detail, C)
+
+
+def _check_limits(acc: Accelerator) -> None:
+    """The kernel's fixed sizes: memory levels per operand and array dimensions."""
+    from carbonspot.errors import InputError
+
+    for op in ("I", "W", "O"):
+        if len(acc.levels(op)) > kn.MAXL:
+            raise InputError(
+                f"the fast mapper supports at most {kn.MAXL} memory levels per operand "
+                f"({op} has {len(acc.levels(op))}); use --mapper exhaustive",
+                source=acc.spec or acc.name,
+                field="memories",
+            )
+    if len(acc.array.dims) > 8:
+        raise InputError(
+            f"the fast mapper supports at most 8 array dimensions ({len(acc.array.dims)}); "
+            "use --mapper exhaustive",
+            source=acc.spec or acc.name,
+            field="operational_array",
+        )
 
 
 @lru_cache(maxsize=1)
