@@ -732,6 +732,21 @@ def _loading_sum(rec, acts_i, na, nlev, half_assign, bk):
 
 
 @njit(cache=True, error_model="numpy")
+def _energy_words(a_f, pbs, pcs, acts_f, words, ework, na):
+    """Words moved per transfer and the memory energy (pJ), as cost.evaluate."""
+    for j in range(na):
+        if a_f[j] > 0 and pbs[j] > 0:
+            bmin = acts_f[j, 0]
+            words[j] = np.floor(
+                np.ceil(a_f[j] * pbs[j] / bmin - 1e-9) * acts_f[j, 1] * pcs[j] * acts_f[j, 2] + 1e-6
+            )
+        else:
+            words[j] = 0.0
+        ework[j] = words[j] * acts_f[j, 3]
+    return _pairwise_sum(ework, na)
+
+
+@njit(cache=True, error_model="numpy")
 def evaluate(
     dims, N, codes, P, cuts, info, tb, lc, fl, consts, stage, cutoff, strict, obj, wk, detail
 ):
@@ -766,20 +781,6 @@ def evaluate(
         for k in range(n - 1):
             cutm[op, k] = nn[op, cuts[op, k]]
         cutm[op, n - 1] = N
-        # run starts of ir / r loops ending at e
-        top_ir[op, 0] = 1.0
-        top_r[op, 0] = 1.0
-        for k in range(n):
-            e = cutm[op, k]
-            s0 = 0 if k == 0 else cutm[op, k - 1]
-            rs_ir = e
-            while rs_ir > 0 and IR[op, dims[rs_ir - 1]]:
-                rs_ir -= 1
-            rs_r = e
-            while rs_r > 0 and RR[op, dims[rs_r - 1]]:
-                rs_r -= 1
-            top_ir[op, k + 1] = P[e] / P[max(rs_ir, s0)]
-            top_r[op, k + 1] = P[e] / P[max(rs_r, s0)]
         cel[op, 0] = P[nn[op, 0]] if op != OP_O else 1.0
         for a in range(1, n + 1):
             cel[op, a] = P[cutm[op, a - 1]]
@@ -854,28 +855,34 @@ def evaluate(
             a_f[j] = af
             a_i[j] = ai
             pcs[j] = pc
-    # ---- energy
-    for j in range(na):
-        if a_f[j] > 0 and pbs[j] > 0:
-            bmin = acts_f[j, 0]
-            words[j] = np.floor(
-                np.ceil(a_f[j] * pbs[j] / bmin - 1e-9) * acts_f[j, 1] * pcs[j] * acts_f[j, 2] + 1e-6
-            )
-        else:
-            words[j] = 0.0
-        ework[j] = words[j] * acts_f[j, 3]
-    mem_e = _pairwise_sum(ework, na)
-    energy = arr_e + mem_e
     ideal = TC * cpo
-    if stage != 0:
-        if obj == OBJ_ENERGY:
-            lb = energy + 1e-12 * lat_floor
-        elif obj == OBJ_EDP:
-            lb = lat_floor * energy
-        else:
-            lb = lat_floor + 1e-12 * energy
-        if lb > cutoff or (strict and lb == cutoff):
-            return np.inf
+    # ---- energy (for the latency objective, only once the latency floors pass)
+    energy = 0.0
+    mem_e = 0.0
+    defer = stage != 0 and obj == OBJ_LATENCY
+    if not defer:
+        mem_e = _energy_words(a_f, pbs, pcs, acts_f, words, ework, na)
+        energy = arr_e + mem_e
+        if stage != 0:
+            lb = energy + 1e-12 * lat_floor if obj == OBJ_ENERGY else lat_floor * energy
+            if lb > cutoff or (strict and lb == cutoff):
+                return np.inf
+    # ---- latency: the top runs of each level (windows, double buffering)
+    for op in range(3):
+        n = nlev[op]
+        top_ir[op, 0] = 1.0
+        top_r[op, 0] = 1.0
+        for k in range(n):
+            e = cutm[op, k]
+            s0 = 0 if k == 0 else cutm[op, k - 1]
+            rs_ir = e
+            while rs_ir > 0 and IR[op, dims[rs_ir - 1]]:
+                rs_ir -= 1
+            rs_r = e
+            while rs_r > 0 and RR[op, dims[rs_r - 1]]:
+                rs_r -= 1
+            top_ir[op, k + 1] = P[e] / P[max(rs_ir, s0)]
+            top_r[op, k + 1] = P[e] / P[max(rs_r, s0)]
     # ---- latency: double buffering
     (
         shared, eff, cnt, Pv, Wv, PCv, muw, posv, negv, rec_val, tot, lo, red, ent, bk,
@@ -956,9 +963,12 @@ def evaluate(
         elif obj == OBJ_EDP:
             lb = lat_lb * energy
         else:
-            lb = lat_lb + 1e-12 * energy
+            lb = lat_lb  # + 1e-12 x energy >= 0, not yet computed
         if lb > cutoff or (strict and lb == cutoff):
             return np.inf
+    if defer:
+        mem_e = _energy_words(a_f, pbs, pcs, acts_f, words, ework, na)
+        energy = arr_e + mem_e
     # ---- stalls per port
     nport = nact_arr[1]
     ss_comb = 0.0
@@ -2107,7 +2117,7 @@ def any_fits(v0, v1, var_dim, var_size, var_seq, N, info, lc, tb):
 @njit(cache=True, error_model="numpy")
 def search_candidate(
     v0, v1, var_dim, var_size, var_seq, N, info, lc, fl, consts, obj, U, strict_u, wk, tb, bt,
-    base, T, best_dims, best_sizes, best_cuts, best_v, stats,
+    base, T, best_dims, best_sizes, best_cuts, best_v, stats, ready,
 ):  # fmt: skip
     """Best nest of one spatial mapping under one level structure, if it beats ``U``.
 
@@ -2118,7 +2128,8 @@ def search_candidate(
     either a prefix set already passed or a superset of the current prefix that fits, and
     the level-0 stationarity is exact once a relevant loop has appeared. Complete nests are
     allocated and costed as the exhaustive search does. Returns (nests that fit, best
-    objective or inf); the best nest goes to ``best_*``.
+    objective or inf); the best nest goes to ``best_*``. With ``ready`` and a single
+    variant, its tables are those the refined bound has just built.
     """
     nb_a, bnd, H, HS, WLt, REC, M, MS, MWL = bt[:9]
     nlev = info[0]
@@ -2172,11 +2183,14 @@ def search_candidate(
     n_valid = 0
     local = np.inf
     for v in range(v0, v1):
-        build_tables(v, var_dim, var_size, var_seq, N, info, lc, tb)
-        L = _variant_mult(v, var_seq, N, mult)
-        if not boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
-            # no nest of this variant fits; still count none valid
-            continue
+        if ready and v1 - v0 == 1:
+            # the refined bound just built this variant's tables for this structure
+            L = _variant_mult(v, var_seq, N, mult)
+        else:
+            build_tables(v, var_dim, var_size, var_seq, N, info, lc, tb)
+            L = _variant_mult(v, var_seq, N, mult)
+            if not boundary_tables(info, lc, fl, consts, T, tb, bt, mult):
+                continue  # no nest of this variant fits
         nb = nb_a[0]
         for lab in range(L):
             cnt[lab] = mult[lab]
@@ -2471,6 +2485,7 @@ def search_layer(
                     take_heap = True
         if not take_heap and i0 >= C:
             break
+        reuse = False
         if take_heap:
             lb = hk[0]
             c = hr[0]
@@ -2521,10 +2536,21 @@ def search_layer(
             lb1 = max(lb1, lb)
             if lb1 > U or (lb1 == U and c > best_c):
                 continue
+            # the tables just built serve the search if it comes next (one structure, one
+            # variant); otherwise the candidate waits in the heap
+            reuse = mode[c] != 2 and vcount[tidx[c]] == 1
             if sort_by_bound:
-                hsize = _heap_push(hk, hr, hsize, lb1, c)
-                continue
-            # narrow search: candidates strictly in rank order
+                nxt = True
+                if i0 < C:
+                    c1 = order[i0]
+                    if not (lb1 < lbs[c1] or (lb1 == lbs[c1] and c < c1)):
+                        nxt = False
+                if hsize > 0 and not (lb1 < hk[0] or (lb1 == hk[0] and c < hr[0])):
+                    nxt = False
+                if not (nxt and reuse):
+                    hsize = _heap_push(hk, hr, hsize, lb1, c)
+                    continue
+            # searched now: next in best-first order, or the narrow search's rank order
         # ---- search candidate c
         stats[0] += 1
         T = T_u[tidx[c]]
@@ -2557,7 +2583,7 @@ def search_layer(
             base[2] = bout[6]
             n_valid, found = search_candidate(
                 v0, v1, var_dim, var_size, var_seq, N, info, lc, fl, consts, obj, U, strict_u,
-                wk, tb, bt, base, T, cand_dims, cand_sizes, cand_cuts, cand_v, stats,
+                wk, tb, bt, base, T, cand_dims, cand_sizes, cand_cuts, cand_v, stats, reuse,
             )  # fmt: skip
             if n_valid == 0 and s == 0 and mode[c] == 2:
                 # bypass only if no nest fits at all (the exhaustive rule); pruned nests

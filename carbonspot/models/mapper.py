@@ -186,21 +186,21 @@ def _combination_mixes(hints: list[str], pool: list[tuple[str, int]], size: int)
     factors = {d: [f for dd, f in pool if dd == d] for d in dims}
     choices: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
     for d in dims:
-        fs = factors[d]
-        seen: set[tuple[int, ...]] = set()
+        fs = factors[d]  # ascending, so each prime's copies are contiguous
+        primes = sorted(set(fs))
+        first = {p: fs.index(p) for p in primes}
         opts = []
-        for L in range(1, len(fs) + 1):
-            for comb in itertools.combinations(range(len(fs)), L):
-                key = tuple(fs[i] for i in comb)
-                if key in seen:
-                    continue
-                seen.add(key)
-                # earliest positions of each prime: the first occurrences in the group
-                pos: list[int] = []
-                for p in sorted(set(key)):
-                    first = fs.index(p)
-                    pos += range(first, first + key.count(p))
-                opts.append((math.prod(key), tuple(sorted(pos))))
+        # every non-empty sub-multiset of the factors, as counts per prime; it first appears
+        # at the earliest positions of each prime's copies
+        for counts in itertools.product(*(range(fs.count(p) + 1) for p in primes)):
+            if not any(counts):
+                continue
+            pos = tuple(
+                i
+                for p, k in zip(primes, counts, strict=True)
+                for i in range(first[p], first[p] + k)
+            )
+            opts.append((math.prod(p**k for p, k in zip(primes, counts, strict=True)), pos))
         choices[d] = opts
     out = []
     for k in range(2, len(dims) + 1):
