@@ -473,7 +473,25 @@ def _check_limits(acc: Accelerator) -> None:
 @lru_cache(maxsize=1)
 def _work() -> tuple:
     """The kernel's work arrays, allocated once per process (several MB)."""
+    _announce_compile()
     return kn.new_search_work()
+
+
+def _announce_compile() -> None:
+    """Say so when numba has no compiled kernel on disk yet (the first use compiles it)."""
+    import os
+    import sys
+
+    try:
+        index = kn.search_layer._cache._cache_file._index_path
+    except AttributeError:  # numba internals moved: no announcement, nothing else changes
+        return
+    if not os.path.exists(index):
+        print(
+            "carbonspot: compiling the fast mapper (first use only, about a minute)...",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def mirror_symmetric(layer: Layer) -> bool:
