@@ -177,37 +177,42 @@ def _candidate_optimum(layer, acc, top, sm, scale, objective):
     return (None, None) if res is None else (res[0], skip)
 
 
-def _bounds(layer, acc, top, cands, c, skip, objective):
-    """The kernel's cheap and refined bounds of candidate c under the structure used."""
+def _kernel_state(layer, acc, top, cands, c, skip):
+    """The kernel's per-candidate state: info under the bypass ``skip``, work arrays, flags."""
     tab = fastmap.acc_tables(acc)
     lc = fastmap.layer_constants(layer)
     n_keep = np.array([top[o] for o in "OWI"], np.int64)
     fl = np.zeros(kn.FL_SIZE, np.bool_)
     fl[kn.FL_IMC] = acc.is_imc
-    consts = fastmap._consts(layer, acc, cands, CORR)
-    T = fastmap.temporal_sizes(layer, cands.frac)[c]
-    info, _, tb, bt = kn.new_search_work()
+    info, wk, tb, bt = kn.new_search_work()
     mask = np.zeros((3, len(acc.memories)), np.bool_)
     for op, names in (skip or {}).items():
         for name in names:
             mask[fastmap.OP_INDEX[op], tab.mem_names.index(name)] = True
-    kn.build_info(
-        cands.frac[c], cands.intu[c], cands.scale[c], n_keep, mask, tab.mem_has, tab.mem_order,
-        tab.mem_served, tab.mem_size, tab.mem_rcost, tab.mem_wcost, tab.port_bw, tab.port_bwmin,
-        tab.port_key, tab.diag_mem, lc, info,
+    acc_t = (
+        tab.mem_has, tab.mem_order, tab.mem_served, tab.mem_size, tab.mem_rcost, tab.mem_wcost,
+        tab.port_bw, tab.port_bwmin, tab.port_key, tab.diag_mem,
     )  # fmt: skip
-    cs = np.zeros(5)
-    cs[:4] = consts[c]
-    out = np.empty(8)
-    code = fastmap.OBJ_CODE[objective]
-    cheap = kn.bound(info, T, lc, fl, cs, code, out)
-    base = np.array([out[2] + out[4], max(out[3], out[5]), 0.0])
+    kn._candidate_info(cands.frac, cands.intu, cands.scale, c, n_keep, mask, acc_t, lc, info)
+    consts = np.zeros(5)
+    consts[:4] = fastmap._consts(layer, acc, cands, CORR)[c]
+    T = fastmap.temporal_sizes(layer, cands.frac)[c]
     cap = 256
     pool = (
         np.zeros((cap, kn.MAXN), np.int64), np.ones((cap, kn.MAXN)),
         np.zeros((cap, kn.MAXN), np.int64), np.zeros(cap, np.int64),
     )  # fmt: skip
-    w = kn.lpf_variants(T, False, pool[0], pool[1], pool[2], pool[3], 0, cap)
+    n_var = kn.lpf_variants(T, False, pool[0], pool[1], pool[2], pool[3], 0, cap)
+    return info, wk, tb, bt, lc, fl, consts, T, pool, n_var
+
+
+def _bounds(layer, acc, top, cands, c, skip, objective):
+    """The kernel's cheap and refined bounds of candidate c under the structure used."""
+    info, _, tb, bt, lc, fl, cs, T, pool, w = _kernel_state(layer, acc, top, cands, c, skip)
+    out = np.empty(8)
+    code = fastmap.OBJ_CODE[objective]
+    cheap = kn.bound(info, T, lc, fl, cs, code, out)
+    base = np.array([out[2] + out[4], max(out[3], out[5]), 0.0])
     refined = kn.bound_refined(
         0, w, pool[0], pool[1], pool[2], pool[3][0], info, lc, fl, cs, code, T, tb, bt, base, out
     )
@@ -265,35 +270,13 @@ def test_refined_bound_is_tight_where_the_search_needs_it():
 
 
 def _kernel_nests(layer, acc, top, sm, scale, skip, variant):
-    """Every ordering of one LPF variant: kernel allocation and costs vs cost.evaluate."""
+    """The kernel's state for one candidate and one of its LPF variants (tables built)."""
     cands = fastmap.candidates_from_list(layer, acc, [(sm, scale)])
-    tab = fastmap.acc_tables(acc)
-    lc = fastmap.layer_constants(layer)
-    n_keep = np.array([top[o] for o in "OWI"], np.int64)
-    fl = np.zeros(kn.FL_SIZE, np.bool_)
-    fl[kn.FL_IMC] = acc.is_imc
-    consts = fastmap._consts(layer, acc, cands, CORR)
-    info, wk, tb, _ = kn.new_search_work()
-    mask = np.zeros((3, len(acc.memories)), np.bool_)
-    for op, names in (skip or {}).items():
-        for name in names:
-            mask[fastmap.OP_INDEX[op], tab.mem_names.index(name)] = True
-    kn.build_info(
-        cands.frac[0], cands.intu[0], cands.scale[0], n_keep, mask, tab.mem_has, tab.mem_order,
-        tab.mem_served, tab.mem_size, tab.mem_rcost, tab.mem_wcost, tab.port_bw, tab.port_bwmin,
-        tab.port_key, tab.diag_mem, lc, info,
-    )  # fmt: skip
-    T = fastmap.temporal_sizes(layer, cands.frac)[0]
-    cap = 256
-    pool = (
-        np.zeros((cap, kn.MAXN), np.int64), np.ones((cap, kn.MAXN)),
-        np.zeros((cap, kn.MAXN), np.int64), np.zeros(cap, np.int64),
-    )  # fmt: skip
-    w = kn.lpf_variants(T, False, pool[0], pool[1], pool[2], pool[3], 0, cap)
+    info, wk, tb, _, lc, fl, consts, _, pool, w = _kernel_state(layer, acc, top, cands, 0, skip)
     v = variant % w
     N = int(pool[3][v])
     kn.build_tables(v, pool[0], pool[1], pool[2], N, info, lc, tb)
-    return info, wk, tb, pool, v, N, lc, fl, consts[0]
+    return info, wk, tb, pool, v, N, lc, fl, consts[:4]
 
 
 @pytest.mark.parametrize(

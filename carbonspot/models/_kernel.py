@@ -2147,7 +2147,6 @@ def search_candidate(
         np.zeros(3, np.int64), np.zeros((3, MAXN + 1), np.int64), np.zeros(3, np.int64),
         np.zeros(3, np.int64), np.zeros(3, np.int64),
     )  # fmt: skip
-    nodetail = np.empty(0)
     stride, P_c = tb[1], tb[3]
     mult = np.zeros(MAXN, np.int64)
     cnt = np.zeros(MAXN, np.int64)
@@ -2274,12 +2273,7 @@ def search_candidate(
                 stall = wlb if fl[FL_WL_ONLY] else max(stall, wlb)
             load = max(lat_const, on_n + off_n)
             lb = _objective(obj, energy, ideal + stall + load) * (1.0 - 1e-12)
-            if local <= U:
-                cutoff = local
-                strict = True
-            else:
-                cutoff = U
-                strict = strict_u
+            cutoff, strict = (local, True) if local <= U else (U, strict_u)
             stats[1] += 1
             if lb > cutoff or (strict and lb == cutoff):
                 continue  # prune this prefix; try the next label at depth e
@@ -2289,43 +2283,52 @@ def search_candidate(
                 continue
             # ---- a complete nest
             stats[2] += 1
-            if allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
-                n_valid += 1
-                val = evaluate(
-                    dims, N, codes, P, cuts, info, tb, lc, fl, consts, 1, cutoff, strict, obj,
-                    wk, nodetail,
-                )  # fmt: skip
-                if val < cutoff or (val == cutoff and not strict):
-                    local = val
-                    best_v[0] = v
-                    for i in range(N):
-                        best_dims[i] = dims[i]
-                        best_sizes[i] = sizes[i]
-                    for op in range(3):
-                        for k in range(MAXL):
-                            best_cuts[op, k] = cuts[op, k]
-        if N == 0:
-            # the empty nest: one ordering
+            fits, val = _cost_nest(
+                dims, N, codes, P, info, tb, lc, fl, consts, cutoff, strict, obj, wk, cuts,
+                bits_w, cost_w, aw,
+            )  # fmt: skip
+            n_valid += fits
+            if val < cutoff or (val == cutoff and not strict):
+                local = val
+                best_v[0] = v
+                _keep(N, dims, sizes, cuts, best_dims, best_sizes, best_cuts)
+        if N == 0:  # the empty nest: one ordering, not reached by the depth-first loop
             stats[2] += 1
-            if allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
-                n_valid += 1
-                if local <= U:
-                    cutoff = local
-                    strict = True
-                else:
-                    cutoff = U
-                    strict = strict_u
-                val = evaluate(
-                    dims, N, codes, P, cuts, info, tb, lc, fl, consts, 1, cutoff, strict, obj,
-                    wk, nodetail,
-                )  # fmt: skip
-                if val < cutoff or (val == cutoff and not strict):
-                    local = val
-                    best_v[0] = v
-                    for op in range(3):
-                        for k in range(MAXL):
-                            best_cuts[op, k] = cuts[op, k]
+            cutoff, strict = (local, True) if local <= U else (U, strict_u)
+            fits, val = _cost_nest(
+                dims, N, codes, P, info, tb, lc, fl, consts, cutoff, strict, obj, wk, cuts,
+                bits_w, cost_w, aw,
+            )  # fmt: skip
+            n_valid += fits
+            if val < cutoff or (val == cutoff and not strict):
+                local = val
+                best_v[0] = v
+                _keep(N, dims, sizes, cuts, best_dims, best_sizes, best_cuts)
     return n_valid, local
+
+
+@njit(cache=True, error_model="numpy")
+def _cost_nest(
+    dims, N, codes, P, info, tb, lc, fl, consts, cutoff, strict, obj, wk, cuts, bits_w, cost_w, aw
+):  # fmt: skip
+    """Allocate and cost one complete nest: (1 if it fits else 0, objective or inf)."""
+    if not allocate(dims, N, codes, P, info, tb, lc, cuts, bits_w, cost_w, aw):
+        return 0, np.inf
+    nodetail = np.empty(0)
+    val = evaluate(
+        dims, N, codes, P, cuts, info, tb, lc, fl, consts, 1, cutoff, strict, obj, wk, nodetail
+    )
+    return 1, val
+
+
+@njit(cache=True, error_model="numpy")
+def _keep(N, dims, sizes, cuts, best_dims, best_sizes, best_cuts):
+    for i in range(N):
+        best_dims[i] = dims[i]
+        best_sizes[i] = sizes[i]
+    for op in range(3):
+        for k in range(MAXL):
+            best_cuts[op, k] = cuts[op, k]
 
 
 @njit(cache=True, error_model="numpy")
@@ -2390,6 +2393,16 @@ def _ensure_variants(t, T_u, single, vstart, vcount, pool, used):
 
 
 @njit(cache=True, error_model="numpy")
+def _candidate_info(frac, intu, scale, c, n_keep, mask, acc_t, lc, info):
+    """:func:`build_info` for candidate ``c`` under bypass ``mask`` (``acc_t``: accelerator)."""
+    mem_has, mem_order, mem_served, mem_size, mem_rcost, mem_wcost, pbw, pbwmin, pkey, diag = acc_t
+    return build_info(
+        frac[c], intu[c], scale[c], n_keep, mask, mem_has, mem_order, mem_served, mem_size,
+        mem_rcost, mem_wcost, pbw, pbwmin, pkey, diag, lc, info,
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
 def search_layer(
     frac, intu, scale, consts_c, tidx, T_u, single,
     n_keep, mem_has, mem_order, mem_served, mem_size, mem_rcost, mem_wcost, port_bw,
@@ -2413,6 +2426,10 @@ def search_layer(
     """
     C = frac.shape[0]
     nm = mem_has.shape[0]
+    acc_t = (
+        mem_has, mem_order, mem_served, mem_size, mem_rcost, mem_wcost, port_bw, port_bwmin,
+        port_key, diag_mem,
+    )  # fmt: skip
     noskip = np.zeros((3, nm), np.bool_)
     skips = np.zeros((C, 3, nm), np.bool_)
     mode = np.zeros(C, np.int64)  # 0 full, 1 bypass only, 2 full then bypass, -1 none
@@ -2425,10 +2442,7 @@ def search_layer(
         for q in range(4):
             consts[q] = consts_c[c, q]
         lb = np.inf
-        ok = build_info(
-            frac[c], intu[c], scale[c], n_keep, noskip, mem_has, mem_order, mem_served,
-            mem_size, mem_rcost, mem_wcost, port_bw, port_bwmin, port_key, diag_mem, lc, info,
-        )  # fmt: skip
+        ok = _candidate_info(frac, intu, scale, c, n_keep, noskip, acc_t, lc, info)
         if ok:
             has_skip = too_small(info, lc, skips[c])
             if infeasible_at_start(info, T, lc):
@@ -2439,11 +2453,7 @@ def search_layer(
         else:
             mode[c] = -1
         if mode[c] >= 1:
-            ok2 = build_info(
-                frac[c], intu[c], scale[c], n_keep, skips[c], mem_has, mem_order, mem_served,
-                mem_size, mem_rcost, mem_wcost, port_bw, port_bwmin, port_key, diag_mem, lc,
-                info,
-            )  # fmt: skip
+            ok2 = _candidate_info(frac, intu, scale, c, n_keep, skips[c], acc_t, lc, info)
             if ok2:
                 lb = min(lb, bound(info, T, lc, fl, consts, obj, bout))
             elif mode[c] == 1:
@@ -2518,11 +2528,8 @@ def search_layer(
             for s in range(2):
                 if (s == 0 and mode[c] == 1) or (s == 1 and mode[c] == 0):
                     continue
-                build_info(
-                    frac[c], intu[c], scale[c], n_keep, noskip if s == 0 else skips[c],
-                    mem_has, mem_order, mem_served, mem_size, mem_rcost, mem_wcost, port_bw,
-                    port_bwmin, port_key, diag_mem, lc, info,
-                )  # fmt: skip
+                mask = noskip if s == 0 else skips[c]
+                _candidate_info(frac, intu, scale, c, n_keep, mask, acc_t, lc, info)
                 bound(info, T, lc, fl, consts, obj, bout)
                 base[0] = bout[2] + bout[4]
                 base[1] = max(bout[3], bout[5])
@@ -2571,11 +2578,8 @@ def search_layer(
                 continue
             if s == 1 and n_valid > 0:
                 break
-            build_info(
-                frac[c], intu[c], scale[c], n_keep, noskip if s == 0 else skips[c], mem_has,
-                mem_order, mem_served, mem_size, mem_rcost, mem_wcost, port_bw, port_bwmin,
-                port_key, diag_mem, lc, info,
-            )  # fmt: skip
+            mask = noskip if s == 0 else skips[c]
+            _candidate_info(frac, intu, scale, c, n_keep, mask, acc_t, lc, info)
             bound(info, T, lc, fl, consts, obj, bout)
             consts[4] = bout[1]  # latency floor for the nests' first cost stage
             base[0] = bout[2]
@@ -2616,10 +2620,7 @@ def search_layer(
     for op in range(3):
         for i in range(nm):
             out_skip[op, i] = skips[c, op, i] if best_skip else False
-    build_info(
-        frac[c], intu[c], scale[c], n_keep, out_skip, mem_has, mem_order, mem_served, mem_size,
-        mem_rcost, mem_wcost, port_bw, port_bwmin, port_key, diag_mem, lc, info,
-    )  # fmt: skip
+    _candidate_info(frac, intu, scale, c, n_keep, out_skip, acc_t, lc, info)
     build_tables(best_v[0], var_dim, var_size, var_seq, N, info, lc, tb)
     P = np.empty(N + 1)
     codes = np.zeros(N + 1, np.int64)
