@@ -13,6 +13,11 @@ of temporal dims; ``corrected``: every merge LOMA's tie-breaks can give), every 
 ordering is enumerated and allocated bottom-up with LOMA's
 greedy allocator — all orderings at once, as numpy arrays — and costed in one vectorised
 call. The optimum over all orderings is therefore at least as good as LOMA's.
+
+This is the ``exhaustive`` mapper, kept for verification. The default ``fast`` mapper
+(``fastmap`` + the compiled ``_kernel``; docs/mapper.md) reads the same candidate sets from
+here (``per_dim_candidates``, ``diagonal_options``, ``lpf_variants``) and returns the same
+optimum with branch-and-bound.
 """
 
 from __future__ import annotations
