@@ -988,7 +988,7 @@ def evaluate(
     for q in range(nport):
         if cnt[q] <= 1:
             continue
-        K = 0
+        K = np.int64(0)
         for j in range(na):
             if acts_i[j, 3] != q:
                 continue
@@ -1009,7 +1009,7 @@ def evaluate(
     for j in range(na):
         rec_val[j] = 0.0
     for q in range(nport):
-        K = 0
+        K = np.int64(0)
         for j in range(na):
             if acts_i[j, 3] == q and acts_i[j, 6] == 1:
                 ent[K] = j
@@ -1174,6 +1174,32 @@ def _merged(fs, n, r, out):
 
 
 @njit(cache=True, error_model="numpy")
+def _set_insert(tab, key):
+    """Insert ``key >= 0`` into the open-addressing table ``tab`` (-1 = empty, size a power
+    of two, never full); False when it was there. (A numba ``set`` costs ~10 s to compile.)"""
+    mask = tab.shape[0] - 1
+    s = np.int64(_mix(np.uint64(key)) & np.uint64(mask))
+    while True:
+        v = tab[s]
+        if v == key:
+            return False
+        if v < 0:
+            tab[s] = key
+            return True
+        s = (s + 1) & mask
+
+
+@njit(cache=True, error_model="numpy")
+def _grown(tab):
+    """The keys of ``tab`` in a table twice its size."""
+    out = np.full(2 * tab.shape[0], -1, np.int64)
+    for i in range(tab.shape[0]):
+        if tab[i] >= 0:
+            _set_insert(out, tab[i])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def lpf_variants(T, single, cap_dim, cap_size, cap_seq, cap_n, start, cap):
     """Every LPF merge LOMA can produce for temporal sizes ``T`` (mapper.lpf_variants), or
     LOMA's single merge order (mapper.loop_prime_factors) when ``single``; same order.
@@ -1205,8 +1231,8 @@ def lpf_variants(T, single, cap_dim, cap_size, cap_seq, cap_n, start, cap):
     # stack of merge-count vectors; seen set of encoded vectors
     stack = np.zeros((4096, 8), np.int64)
     sp = 1
-    seen = set()
-    seen.add(-1)
+    seen = np.full(1024, -1, np.int64)  # open-addressing set of visited keys (-1 = empty)
+    n_seen = 0
     radix = np.ones(8, np.int64)
     for i in range(1, nd):
         radix[i] = radix[i - 1] * (nf[i - 1] + 1)
@@ -1215,12 +1241,14 @@ def lpf_variants(T, single, cap_dim, cap_size, cap_seq, cap_n, start, cap):
         sp -= 1
         for i in range(nd):
             cur[i] = stack[sp, i]
-        key = 0
+        key = np.int64(0)
         for i in range(nd):
             key += cur[i] * radix[i]
-        if key in seen:
+        if 2 * (n_seen + 1) > seen.shape[0]:
+            seen = _grown(seen)
+        if not _set_insert(seen, key):
             continue
-        seen.add(key)
+        n_seen += 1
         cnt = 0
         most = 0
         for i in range(nd):
@@ -1683,7 +1711,7 @@ def _joint_maximal(info, lc, tb, mult, L, ALLOW, HAS, CNT):
     for g in range(ng):
         cnt = grp_i[g, 1]
         nfree = 0
-        o1 = k1 = o2 = k2 = -1
+        o1 = k1 = o2 = k2 = np.int64(-1)
         forced = 0.0
         for j in range(cnt):
             op = grp_i[g, 2 + 2 * j]
@@ -2316,7 +2344,22 @@ def _cost_nest(
         return 0, np.inf
     nodetail = np.empty(0)
     val = evaluate(
-        dims, N, codes, P, cuts, info, tb, lc, fl, consts, 1, cutoff, strict, obj, wk, nodetail
+        dims,
+        N,
+        codes,
+        P,
+        cuts,
+        info,
+        tb,
+        lc,
+        fl,
+        consts,
+        np.int64(1),
+        cutoff,
+        strict,
+        obj,
+        wk,
+        nodetail,
     )
     return 1, val
 
@@ -2461,7 +2504,7 @@ def search_layer(
         lbs[c] = lb
     order = np.argsort(lbs, kind="mergesort") if sort_by_bound else np.arange(C)
     U = np.inf
-    best_c = -1
+    best_c = np.int64(-1)
     best_skip = False
     best_dims = np.zeros(MAXN, np.int64)
     best_sizes = np.ones(MAXN)
@@ -2480,8 +2523,8 @@ def search_layer(
         np.zeros((64, MAXN), np.int64), np.ones((64, MAXN)), np.zeros((64, MAXN), np.int64),
         np.zeros(64, np.int64),
     )  # fmt: skip
-    used = 0
-    hsize = 0
+    used = np.int64(0)
+    hsize = np.int64(0)
     i0 = 0
     while True:
         # next candidate: the lower of the next cheap bound and the lowest refined one
@@ -2639,7 +2682,7 @@ def search_layer(
         consts[q] = consts_c[c, q]
     consts[4] = 0.0
     val = evaluate(
-        dims, N, codes, P, best_cuts, info, tb, lc, fl, consts, 0, np.inf, False, obj, wk,
+        dims, N, codes, P, best_cuts, info, tb, lc, fl, consts, np.int64(0), np.inf, np.bool_(False), obj, wk,
         out_detail,
     )  # fmt: skip
     out_f[0] = val
@@ -2856,7 +2899,7 @@ def expand_candidates(
     pos2 = np.arange(noa)
     if a_absent and ja >= 0:
         pos2[ja] = noa
-    c = 0
+    c = np.int64(0)
     for m in range(M):
         r = m
         for j in range(noa - 1, -1, -1):

@@ -488,7 +488,7 @@ def _announce_compile() -> None:
         return
     if not os.path.exists(index):
         print(
-            "carbonspot: compiling the fast mapper (first use only, about a minute)...",
+            "carbonspot: compiling the fast mapper (first use only, one to two minutes)...",
             file=sys.stderr,
             flush=True,
         )
