@@ -15,7 +15,7 @@ What is measured, and how:
 
 * CPU time (``time.process_time()``, not wall: the machine may be shared) of the
   ``evaluate_workload`` calls of one design on all the suite's workloads, summed. Building the
-  accelerators (one per workload and preset, as ``carbonspot.search.design`` does) is NOT
+  accelerators (one per workload and preset, as ``carbonspot.design`` does) is NOT
   timed: they are built when the design is drawn.
 * Cold cache: ``carbonspot.evaluate.clear_cache()`` before every design and mode, so no layer
   result is reused from another design or mode (layers repeated within a design's workloads
@@ -30,9 +30,9 @@ What is measured, and how:
   energy = energy + 1e-12 x latency; latency = latency + 1e-12 x energy) of fast vs exhaustive;
   a ratio fast / exhaustive above 1 + 1e-9 (or a feasibility mismatch) makes the exit code 1.
 * Cost-model evaluations per design: for the fast mapper the sums over the layer searches of
-  ``carbonspot.models.fastmap.LAST_STATS`` (candidates, visited, nests_allocated = loop-order
+  ``carbonspot.mapper.fast.LAST_STATS`` (candidates, visited, nests_allocated = loop-order
   prefixes examined, nests_costed = complete loop nests costed, refined); for the exhaustive
-  mapper the loop nests costed by ``carbonspot.models.cost.evaluate`` (its rows). Layers served
+  mapper the loop nests costed by ``carbonspot.cost.model.evaluate`` (its rows). Layers served
   from the cache do no search. The counting wrappers stay in place while timing (one Python
   call per search or per ``cost.evaluate`` call).
 * Peak RSS of this process (``resource.getrusage``).
@@ -64,15 +64,16 @@ from typing import Any
 import numpy as np
 
 from carbonspot import evaluate as ev
-from carbonspot import zoo
+from carbonspot.cost import model as cost
+from carbonspot.cost.results import WorkloadResult
+from carbonspot.design import build_accelerator
 from carbonspot.errors import InputError
-from carbonspot.io.study_file import load_study_file
-from carbonspot.models import cost, fastmap
-from carbonspot.models.results import WorkloadResult
-from carbonspot.models.workload import Workload
-from carbonspot.search.design import build_accelerator
+from carbonspot.mapper import fast as fastmap
+from carbonspot.search.files.study_file import load_study_file
 from carbonspot.search.space import MAPPER_OBJECTIVE, TEMPLATE, DesignSpace, design_key
 from carbonspot.search.spec import StudySpec
+from carbonspot.workload import zoo
+from carbonspot.workload.model import Workload
 
 REPO = Path(__file__).resolve().parents[1]
 # mode -> (preset, mapper)
@@ -227,7 +228,7 @@ def clear_all_caches() -> int:
     The kernel's work arrays (``fastmap._work``) are kept: they are allocated once per process.
     Returns the number of caches cleared.
     """
-    from carbonspot.models import mapper
+    from carbonspot.mapper import exhaustive as mapper
 
     n = 0
     mapper._SPATIAL_CACHE.clear()

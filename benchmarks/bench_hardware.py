@@ -20,9 +20,10 @@ import time
 
 import numpy as np
 
-from carbonspot.models import cost_hw, imc, memory
-from carbonspot.models.imc_validation import validate_imc
-from carbonspot.models.templates import build_template
+from carbonspot.hardware import figures as cost_hw
+from carbonspot.hardware import imc, memory
+from carbonspot.hardware.templates import build_template
+from carbonspot.hardware.validation import validate_imc
 
 SRAMS = (8192, 32768, 131072, 524288, 1048576)
 DIMS = (32, 64, 128, 256, 512, 1024)

@@ -46,10 +46,10 @@ from typing import Any
 
 import yaml
 
-from carbonspot import zoo
-from carbonspot.models.hardware import Accelerator, ImcArray
-from carbonspot.models.templates import build_template
-from carbonspot.models.workload import Layer
+from carbonspot.hardware.model import Accelerator, ImcArray
+from carbonspot.hardware.templates import build_template
+from carbonspot.workload import zoo
+from carbonspot.workload.model import Layer
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PRESET = "corrected"
@@ -216,7 +216,7 @@ class _EvalCounter:
     """Counts candidate mappings costed by the vectorised cost model (one row = one mapping)."""
 
     def __init__(self) -> None:
-        from carbonspot.models import cost
+        from carbonspot.cost import model as cost
 
         self.module = cost
         self.original = cost.evaluate
@@ -267,9 +267,9 @@ def _adder_tree_pj(
     array (carbonspot-model.md §6.4) that ZigZag v3's array (unit_energy × MACs) lacks."""
     if not spatial:
         return 0.0
-    from carbonspot.models import cost as cm
-    from carbonspot.models.mapping import SpatialMapping
-    from carbonspot.models.presets import get_preset
+    from carbonspot.cost import model as cm
+    from carbonspot.mapping.model import SpatialMapping
+    from carbonspot.presets import get_preset
 
     sm = SpatialMapping.from_dict({oa: [(d, s) for d, s in v] for oa, v in spatial.items()})
     frac, integer = sm.converted(layer, acc.dim_sizes)
@@ -287,10 +287,10 @@ def ours_on_zigzag_mapping(
     """
     import numpy as np
 
-    from carbonspot.models import cost as cm
-    from carbonspot.models.mapper import user_diagonal_scale
-    from carbonspot.models.mapping import DIM_INDEX, SpatialMapping
-    from carbonspot.models.presets import get_preset
+    from carbonspot.cost import model as cm
+    from carbonspot.mapper.exhaustive import user_diagonal_scale
+    from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
+    from carbonspot.presets import get_preset
 
     p = get_preset(preset)
     sm = SpatialMapping.from_dict(

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from carbonspot.io.study_file import parse_study
+from carbonspot.search.files.study_file import parse_study
 from carbonspot.search.objective import DesignMetrics, evaluation_from_metrics
 from carbonspot.search.pareto import normalised_hypervolume, pareto_mask
 from carbonspot.search.runner import StudySession, make_pool, trial_matrix
@@ -321,8 +321,8 @@ def _instrument(timers: Timers) -> None:
     import optuna
     from pymoo.core.mixed import MixedVariableGA
 
-    from carbonspot.search import pymoo_solver
     from carbonspot.search import storage as st
+    from carbonspot.search.solvers import nsga2 as pymoo_solver
     from carbonspot.search.space import DesignSpace
 
     for category, names in SESSION_METHODS.items():
@@ -463,7 +463,7 @@ def overhead(
     3. Split: one more instrumented run per solver: exclusive time per category.
     """
     from carbonspot import evaluate
-    from carbonspot.search import pymoo_solver  # noqa: F401  (import outside the timings)
+    from carbonspot.search.solvers import nsga2 as pymoo_solver  # noqa: F401  (import outside the timings)
 
     spec = _overhead_spec("nsga2", n_trials, 0, "overhead_eval", out)
     designs = _random_designs(spec.space, n_designs + 1, seed=12345)

@@ -18,10 +18,11 @@ import math
 from collections import OrderedDict
 from typing import Any
 
+from carbonspot.cost.results import LayerResult, WorkloadResult
 from carbonspot.errors import InputError
-from carbonspot.models import cost_hw
-from carbonspot.models.hardware import Accelerator
-from carbonspot.models.mapper import (
+from carbonspot.hardware import figures as cost_hw
+from carbonspot.hardware.model import Accelerator
+from carbonspot.mapper.exhaustive import (
     DEFAULT_MAPPER,
     MAPPERS,
     OBJECTIVES,
@@ -29,10 +30,9 @@ from carbonspot.models.mapper import (
     best_mapping,
     temporal_mapping_of,
 )
-from carbonspot.models.mapping import SpatialMapping
-from carbonspot.models.presets import Preset, get_preset
-from carbonspot.models.results import LayerResult, WorkloadResult
-from carbonspot.models.workload import Layer, Workload
+from carbonspot.mapping.model import SpatialMapping
+from carbonspot.presets import Preset, get_preset
+from carbonspot.workload.model import Layer, Workload
 
 __all__ = [
     "evaluate_layer",
@@ -78,7 +78,7 @@ def _check(objective: str, preset: str | Preset | None, mapper: str = DEFAULT_MA
 def _search(mapper: str):
     """The per-layer search of ``mapper`` (both return the same optimum)."""
     if mapper == "fast":
-        from carbonspot.models.fastmap import best_mapping_fast  # imports numba: lazily
+        from carbonspot.mapper.fast import best_mapping_fast  # imports numba: lazily
 
         return best_mapping_fast
     return best_mapping
@@ -336,7 +336,7 @@ def evaluate_layer(
     """Best mapping of one layer and its cost (or why nothing fits).
 
     ``mapping`` is a :class:`SpatialMapping`, a ``{"D1": [("K", 16)], …}`` dict or a
-    loaded mapping file (``carbonspot.io.mapping_yaml.load_mapping``); ``n_levels`` the
+    loaded mapping file (``carbonspot.mapping.readers.yaml.load_mapping``); ``n_levels`` the
     per-operand levels kept (default: pruning for this layer alone); ``mapper`` the search
     (:data:`MAPPERS`: ``fast`` or ``exhaustive``, same optimum).
     """

@@ -70,7 +70,7 @@ def write_study(directory: Path, name: str, solver: str, n_trials: int) -> Path:
 
 def main(argv: list[str]) -> int:
     global SLEEP_S
-    from carbonspot.io.study_file import load_study_file
+    from carbonspot.search.files.study_file import load_study_file
     from carbonspot.search.runner import StudySession
 
     spec_path, storage, seed = argv[0], argv[1], int(argv[2])

@@ -13,9 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbonspot.errors import InputError
-from carbonspot.io.carbon_params import get_carbon_params
-from carbonspot.models.carbon import (
+from carbonspot.carbon.model import (
     CARBON_COLUMNS,
     NS_PER_YEAR,
     carbon_columns,
@@ -24,6 +22,8 @@ from carbonspot.models.carbon import (
     die_yield,
     operational_g,
 )
+from carbonspot.carbon.params import get_carbon_params
+from carbonspot.errors import InputError
 
 DATA = Path(__file__).resolve().parent / "data"
 LIFE3_NS = 3 * 365 * 24 * 3600 * 1e9  # 3 years in ns

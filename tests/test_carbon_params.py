@@ -6,8 +6,7 @@ import argparse
 
 import pytest
 
-from carbonspot.errors import InputError
-from carbonspot.io.carbon_params import (
+from carbonspot.carbon.params import (
     CARBON_KEYS,
     add_carbon_arguments,
     carbon_params_from_args,
@@ -17,6 +16,7 @@ from carbonspot.io.carbon_params import (
     parse_carbon_overrides,
     read_carbon_file,
 )
+from carbonspot.errors import InputError
 
 
 def test_carbonspot2025_preset_is_the_paper():

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbonspot.models import cost as cm
-from carbonspot.models import mapper
-from carbonspot.models.hardware import Accelerator, DigitalArray, MemoryLevel, Port
-from carbonspot.models.mapping import DIM_INDEX, SpatialMapping
-from carbonspot.models.presets import get_preset
-from carbonspot.models.workload import Layer
+from carbonspot.cost import model as cm
+from carbonspot.hardware.model import Accelerator, DigitalArray, MemoryLevel, Port
+from carbonspot.mapper import exhaustive as mapper
+from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
+from carbonspot.presets import get_preset
+from carbonspot.workload.model import Layer
 
 ORIG = get_preset("carbonspot2025")
 CORR = get_preset("corrected")

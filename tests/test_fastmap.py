@@ -22,18 +22,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbonspot import zoo
+from carbonspot.cost import model as cm
+from carbonspot.design import build_accelerator
 from carbonspot.errors import InputError
 from carbonspot.evaluate import default_hint, layer_graph, memory_tops
-from carbonspot.io.study_file import load_study_file
-from carbonspot.models import _kernel as kn
-from carbonspot.models import cost as cm
-from carbonspot.models import fastmap
-from carbonspot.models import mapper as mp
-from carbonspot.models.mapping import SpatialMapping
-from carbonspot.models.presets import get_preset
-from carbonspot.models.workload import LOOP_DIMS
-from carbonspot.search.design import build_accelerator
+from carbonspot.mapper import _kernel as kn
+from carbonspot.mapper import exhaustive as mp
+from carbonspot.mapper import fast as fastmap
+from carbonspot.mapping.model import SpatialMapping
+from carbonspot.presets import get_preset
+from carbonspot.search.files.study_file import load_study_file
+from carbonspot.workload import zoo
+from carbonspot.workload.model import LOOP_DIMS
 
 REPO = Path(__file__).resolve().parents[1]
 CORR = get_preset("corrected")

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from carbonspot.evaluate import evaluate_workload
-from carbonspot.io.accelerator import load_accelerator
-from carbonspot.zoo import load_workload
+from carbonspot.hardware.readers import load_accelerator
+from carbonspot.workload.zoo import load_workload
 
 CSV = Path(__file__).parent / "data" / "carbonspot2025_tiny_calibration.csv"
 PRESET = "carbonspot2025"

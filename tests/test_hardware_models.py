@@ -12,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbonspot.errors import InputError
-from carbonspot.io.accelerator import load_accelerator
-from carbonspot.models import cost_hw, digital, imc, memory
-from carbonspot.models.hardware import ImcArray
-from carbonspot.models.templates import build_template
+from carbonspot.hardware import digital, imc, memory
+from carbonspot.hardware import figures as cost_hw
+from carbonspot.hardware.model import ImcArray
+from carbonspot.hardware.readers import load_accelerator
+from carbonspot.hardware.templates import build_template
 
 DATA = Path(__file__).resolve().parent / "data"
 CALIBRATION = DATA / "carbonspot2025_tiny_calibration.csv"
@@ -273,7 +274,7 @@ def test_any_template_input_is_costed_or_rejected(
 def test_partial_tree_scalar_path_equals_vector_path():
     # The mapper calls partial_tree_fa_counts with scalars (cached path); arrays take the
     # vectorised halving. Both must give the same (full, half) counts (carbonspot-model.md §4.7).
-    from carbonspot.models import imc
+    from carbonspot.hardware import imc
 
     rng = np.random.default_rng(0)
     for n in (2, 8, 32, 128, 1024):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from carbonspot.cli import main
-from carbonspot.models.imc_validation import validate_imc
+from carbonspot.hardware.validation import validate_imc
 
 # ZigZag-IMC's published model/reported ratios (area, tclk, energy), zigzag-model.md §8.6
 PUBLISHED = {

@@ -9,9 +9,9 @@ import yaml
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.accelerator import load_accelerator
-from carbonspot.io.accelerator_yaml import accelerator_to_dict, accelerator_to_yaml
-from carbonspot.models import cost_hw
+from carbonspot.hardware import figures as cost_hw
+from carbonspot.hardware.readers import load_accelerator
+from carbonspot.hardware.readers.yaml import accelerator_to_dict, accelerator_to_yaml
 
 ZZ = Path(__file__).resolve().parent / "data" / "zigzag_hw"
 ZZ_EXAMPLES = [

@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
+from carbonspot.carbon.chips import builtin_chips_path, load_chips, read_chips
+from carbonspot.carbon.literature import SUITES
+from carbonspot.carbon.params import get_carbon_params
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.carbon_params import get_carbon_params
-from carbonspot.io.literature_chips import builtin_chips_path, load_chips, read_chips
-from carbonspot.models.literature import SUITES
 from carbonspot.report.literature import evaluate_literature, literature_json
 
 # carbonspot-model.md §2.1.1 "Computed carbon per inference (run)":

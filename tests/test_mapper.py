@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from test_cost import _tiny_array_acc
 
+from carbonspot.cost import model as cm
 from carbonspot.errors import InputError
 from carbonspot.evaluate import evaluate_layer, evaluate_workload, memory_tops
-from carbonspot.io.accelerator import load_accelerator
-from carbonspot.io.mapping_yaml import load_mapping
-from carbonspot.models import cost as cm
-from carbonspot.models import mapper
-from carbonspot.models.mapping import DIM_INDEX, SpatialMapping
-from carbonspot.models.presets import get_preset
-from carbonspot.models.workload import LOOP_DIMS, Layer, Workload
+from carbonspot.hardware.readers import load_accelerator
+from carbonspot.mapper import exhaustive as mapper
+from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
+from carbonspot.mapping.readers.yaml import load_mapping
+from carbonspot.presets import get_preset
+from carbonspot.workload.model import LOOP_DIMS, Layer, Workload
 
 ORIG = get_preset("carbonspot2025")
 CORR = get_preset("corrected")
@@ -281,7 +281,7 @@ def test_user_mapping_equal_to_the_searched_one_costs_the_same():
 
 def test_residual_graph_inferred_for_zoo_resnet8():
     from carbonspot.evaluate import layer_graph
-    from carbonspot.zoo import load_workload
+    from carbonspot.workload.zoo import load_workload
 
     g = layer_graph(load_workload("resnet8"))
     # identity block: the add joins conv2 with the stem; projection: shortcut + conv2

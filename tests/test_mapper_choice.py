@@ -11,10 +11,10 @@ import yaml
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.study_file import load_study_file
-from carbonspot.io.sweep_file import load_sweep_file
-from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
 from carbonspot.report.sources import design_mapper, layer_rows, sweep_frame
+from carbonspot.search.files.study_file import load_study_file
+from carbonspot.search.files.sweep_file import load_sweep_file
 from carbonspot.search.runner import SPEC_ATTR, StudySession
 
 ACC = "dimc:dim=16"
@@ -150,8 +150,8 @@ def test_study_status_shows_the_mapper(tmp_path, capsys):
 
 
 def _sweep_rows(mapper: str | None) -> pd.DataFrame:
-    from carbonspot.search.design import evaluate_design
-    from carbonspot.zoo import load_workload
+    from carbonspot.design import evaluate_design
+    from carbonspot.workload.zoo import load_workload
 
     rows = evaluate_design("dimc", {"dim": 16}, [load_workload("ae")], mapper=mapper or "fast")
     df = pd.DataFrame(rows)

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from test_cost import _tiny_array_acc
 
-from carbonspot.models import cost as cm
-from carbonspot.models import mapper
-from carbonspot.models.mapping import DIM_INDEX, SpatialMapping
-from carbonspot.models.presets import get_preset
-from carbonspot.models.templates import build_template
-from carbonspot.models.workload import Layer
+from carbonspot.cost import model as cm
+from carbonspot.hardware.templates import build_template
+from carbonspot.mapper import exhaustive as mapper
+from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
+from carbonspot.presets import get_preset
+from carbonspot.workload.model import Layer
 
 ORIG = get_preset("carbonspot2025")
 CORR = get_preset("corrected")

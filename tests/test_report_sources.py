@@ -76,7 +76,7 @@ STUDY = {
 
 
 def _run_study(folder, data) -> str:
-    from carbonspot.io.study_file import load_study_file
+    from carbonspot.search.files.study_file import load_study_file
     from carbonspot.search.runner import StudySession
 
     path = folder / "studies" / f"{data['name']}.yaml"

@@ -6,7 +6,7 @@ import pytest
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.study_file import load_study_file, parse_study
+from carbonspot.search.files.study_file import load_study_file, parse_study
 
 GOOD = {
     "suite": "tiny",

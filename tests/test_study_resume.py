@@ -11,7 +11,7 @@ import pytest
 import study_problem
 from optuna.trial import TrialState
 
-from carbonspot.io.study_file import load_study_file
+from carbonspot.search.files.study_file import load_study_file
 from carbonspot.search.runner import StudySession
 
 HERE = Path(__file__).resolve().parent

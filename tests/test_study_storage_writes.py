@@ -21,8 +21,8 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
-from carbonspot.io.study_file import load_study_file
 from carbonspot.search import storage as st
+from carbonspot.search.files.study_file import load_study_file
 from carbonspot.search.runner import StudySession
 
 HERE = Path(__file__).resolve().parent

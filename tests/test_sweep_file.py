@@ -8,7 +8,7 @@ import pytest
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.sweep_file import load_sweep_file, parse_sweep
+from carbonspot.search.files.sweep_file import load_sweep_file, parse_sweep
 from carbonspot.search.sweep import check_design
 
 REPO = Path(__file__).resolve().parents[1]

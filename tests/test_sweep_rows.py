@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from carbonspot.models import carbon
-from carbonspot.models.results import WorkloadResult
-from carbonspot.search.design import (
+from carbonspot.carbon import model as carbon
+from carbonspot.cost.results import WorkloadResult
+from carbonspot.design import (
     GEO,
     GEO_METRICS,
     geo_row,

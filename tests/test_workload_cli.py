@@ -7,7 +7,7 @@ import json
 import pytest
 
 from carbonspot.cli import main
-from carbonspot.zoo import WORKLOAD_NAMES
+from carbonspot.workload.zoo import WORKLOAD_NAMES
 
 
 def _show_json(name: str, capsys: pytest.CaptureFixture[str]) -> dict:

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from carbonspot.models.workload import (
-    LOOP_DIMS,
-    Layer,
-    Precision,
-    Workload,
-    pr_extent,
-)
+from carbonspot.workload.model import LOOP_DIMS, Layer, Precision, Workload, pr_extent
 
 
 def test_pr_extent_examples() -> None:
@@ -65,7 +59,7 @@ def test_layer_rejects_bad_loops() -> None:
 
 
 def test_unique_layers_and_fps() -> None:
-    from carbonspot.zoo import get_workload
+    from carbonspot.workload.zoo import get_workload
 
     bert = get_workload("mobilebert")
     unique = bert.unique_layers()

@@ -12,8 +12,8 @@ from onnx import TensorProto, helper
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.onnx_workload import load_onnx_workload, workload_from_onnx_model
-from carbonspot.zoo import get_workload, load_workload
+from carbonspot.workload.readers.onnx import load_onnx_workload, workload_from_onnx_model
+from carbonspot.workload.zoo import get_workload, load_workload
 
 ONNX_DIR = Path(__file__).resolve().parent / "data" / "onnx"
 ZOO_OF_FILE = {
@@ -250,7 +250,7 @@ def test_random_node_attributes_only_raise_input_error(attrs, op, x_shape, w_sha
 
 def test_onnx_workload_is_named_after_its_file():
     # A node loop variable once shadowed the name argument, naming ds_cnn "Identity".
-    from carbonspot.zoo import load_workload
+    from carbonspot.workload.zoo import load_workload
 
     path = Path(__file__).parent / "data" / "onnx" / "ds_cnn.onnx"
     assert load_workload(path).name == "ds_cnn"

@@ -12,15 +12,15 @@ from hypothesis import strategies as st
 
 from carbonspot.cli import main
 from carbonspot.errors import InputError
-from carbonspot.io.workload_yaml import (
+from carbonspot.workload.model import Workload
+from carbonspot.workload.readers.yaml import (
     dump_workload_yaml,
     load_workload_yaml,
     workload_from_dict,
     workload_from_yaml_text,
 )
-from carbonspot.io.zigzag_workload import load_zigzag_workload
-from carbonspot.models.workload import Workload
-from carbonspot.zoo import get_workload, load_workload
+from carbonspot.workload.readers.zigzag import load_zigzag_workload
+from carbonspot.workload.zoo import get_workload, load_workload
 
 DATA = Path(__file__).resolve().parent / "data" / "workloads"
 ZIGZAG_LAYERS = yaml.safe_load((DATA / "zigzag_small.yaml").read_text())

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 
 from carbonspot.errors import InputError
-from carbonspot.models.workload import LOOP_DIMS
-from carbonspot.zoo import (
-    SUITES,
-    WORKLOAD_NAMES,
-    get_workload,
-    load_workload,
-    suite,
-)
+from carbonspot.workload.model import LOOP_DIMS
+from carbonspot.workload.zoo import SUITES, WORKLOAD_NAMES, get_workload, load_workload, suite
 
 # Conv + Gemm MACs of the ONNX files (carbonspot-model.md §11, issue 2 acceptance).
 TOTAL_MACS = {

@@ -42,7 +42,7 @@ def _storage_url(args: argparse.Namespace) -> str:
     if args.study:
         path = Path(args.study)
         if path.suffix in (".yaml", ".yml") and path.exists():
-            from carbonspot.io.study_file import load_study_file
+            from carbonspot.search.files.study_file import load_study_file
 
             journal = load_study_file(path).default_storage_path()
         else:

@@ -7,12 +7,12 @@ import math
 import sys
 from typing import Any
 
+from carbonspot import design as design_mod
+from carbonspot.carbon.params import add_carbon_arguments, carbon_params_from_args
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
-from carbonspot.io.carbon_params import add_carbon_arguments, carbon_params_from_args
-from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
-from carbonspot.models.presets import get_preset
-from carbonspot.search import design as design_mod
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
+from carbonspot.presets import get_preset
 
 # The design row's headline metrics, without its identity and feasibility columns.
 SUMMARY_COLUMNS = tuple(
@@ -140,8 +140,8 @@ def evaluate_record(
 ) -> dict[str, Any]:
     """Everything ``evaluate --format json`` prints, as a dict (also used by the tests)."""
     from carbonspot.evaluate import evaluate_workload
-    from carbonspot.io.accelerator import load_accelerator
-    from carbonspot.zoo import load_workload
+    from carbonspot.hardware.readers import load_accelerator
+    from carbonspot.workload.zoo import load_workload
 
     preset_name = get_preset(preset).name
     if mapper not in MAPPERS:
@@ -204,7 +204,7 @@ def _spec_dram_gb(spec: str) -> str | None:
     """``dram_gb`` written in a template spec ``NAME:...,dram_gb=X``, else None."""
     if ":" not in spec or spec.endswith((".yaml", ".yml")):
         return None
-    from carbonspot.models.templates import parse_template_spec
+    from carbonspot.hardware.templates import parse_template_spec
 
     return parse_template_spec(spec)[1].get("dram_gb")
 
@@ -214,7 +214,7 @@ def _carbon_sets_dram(args: argparse.Namespace) -> bool:
     texts = list(getattr(args, "carbon", None) or [])
     path = getattr(args, "carbon_file", None)
     if path:
-        from carbonspot.io.carbon_params import read_carbon_file
+        from carbonspot.carbon.params import read_carbon_file
 
         texts.extend(read_carbon_file(path))
     return any(key in str(t) for t in texts for key in ("dram_gb", "dram_mb"))
@@ -222,7 +222,7 @@ def _carbon_sets_dram(args: argparse.Namespace) -> bool:
 
 def _load_mapping(path: str):
     try:
-        from carbonspot.io.mapping_yaml import load_mapping
+        from carbonspot.mapping.readers.yaml import load_mapping
     except ImportError:
         raise InputError(
             "mapping files are not supported by this build", field="--mapping"

@@ -7,7 +7,7 @@ import sys
 
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
-from carbonspot.models.presets import DEFAULT_PRESET, PRESETS
+from carbonspot.presets import DEFAULT_PRESET, PRESETS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print one object (one spec) or a list (several) in JSON, or tables."""
-    from carbonspot.io.accelerator import load_accelerator
-    from carbonspot.models.cost_hw import describe
+    from carbonspot.hardware.figures import describe
+    from carbonspot.hardware.readers import load_accelerator
 
     infos = []
     for spec in args.specs:
@@ -115,7 +115,7 @@ def _print_info(info: dict) -> None:
 
 def run_templates(args: argparse.Namespace) -> int:
     """List the templates and their parameters with defaults."""
-    from carbonspot.models.templates import TEMPLATE_PARAMS
+    from carbonspot.hardware.templates import TEMPLATE_PARAMS
 
     rows = [
         {"template": name, "parameter": key, "default": p.default, "meaning": p.doc}
@@ -131,8 +131,8 @@ def run_templates(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the accelerator as our YAML (docs/hardware-yaml.md)."""
-    from carbonspot.io.accelerator import load_accelerator
-    from carbonspot.io.accelerator_yaml import accelerator_to_yaml
+    from carbonspot.hardware.readers import load_accelerator
+    from carbonspot.hardware.readers.yaml import accelerator_to_yaml
 
     acc = load_accelerator(args.spec, args.preset, args.workload_weight_bytes)
     text = accelerator_to_yaml(acc)

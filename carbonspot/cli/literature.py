@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from carbonspot.carbon.chips import load_chips
+from carbonspot.carbon.literature import SUITES
+from carbonspot.carbon.params import CARBON_PRESETS, add_carbon_arguments, carbon_params_from_args
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
-from carbonspot.io.carbon_params import (
-    CARBON_PRESETS,
-    add_carbon_arguments,
-    carbon_params_from_args,
-)
-from carbonspot.io.literature_chips import load_chips
-from carbonspot.models.literature import SUITES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     ds = load_source(args.source, storage=args.storage, workload=args.workload)
     if args.preset is not None:
-        from carbonspot.models.presets import get_preset
+        from carbonspot.presets import get_preset
 
         get_preset(args.preset)  # unknown name: InputError
     rep = build_report(

@@ -87,7 +87,7 @@ def _positive(value: int | None, flag: str) -> None:
 
 
 def _spec(args: argparse.Namespace) -> Any:
-    from carbonspot.io.study_file import load_study_file
+    from carbonspot.search.files.study_file import load_study_file
 
     _positive(getattr(args, "n_trials", None), "--n-trials")
     spec = load_study_file(args.file)
@@ -209,7 +209,7 @@ def _load(name: str, url: str | None) -> Any:
     path = Path(name)
     spec = None
     if path.suffix in (".yaml", ".yml") and path.exists():
-        from carbonspot.io.study_file import load_study_file
+        from carbonspot.search.files.study_file import load_study_file
 
         spec = load_study_file(path)
         study_name = spec.name
@@ -358,7 +358,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``study export NAME --csv FILE``."""
     study = _load(args.name, args.storage)
     rows, columns = export_rows(study)
-    from carbonspot.io.sweep_file import write_rows_csv
+    from carbonspot.search.files.sweep_file import write_rows_csv
 
     write_rows_csv(rows, args.csv, columns, field="--csv")
     print(f"wrote {len(rows)} trials to {args.csv}")

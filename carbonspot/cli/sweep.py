@@ -8,9 +8,9 @@ import time
 
 from tqdm import tqdm
 
+from carbonspot.design import GEO, row_columns
 from carbonspot.errors import InputError
-from carbonspot.io.sweep_file import load_sweep_file, write_rows_csv
-from carbonspot.search.design import GEO, row_columns
+from carbonspot.search.files.sweep_file import load_sweep_file, write_rows_csv
 from carbonspot.search.sweep import default_jobs, run_sweep
 
 

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_imc(args: argparse.Namespace) -> int:
     """Print the per-chip comparison; optionally draw the validation figure."""
-    from carbonspot.models.imc_validation import validate_imc
+    from carbonspot.hardware.validation import validate_imc
 
     results = validate_imc()
     if args.plot:

@@ -7,9 +7,9 @@ import sys
 from typing import Any
 
 from carbonspot.cli._output import print_json, print_table
-from carbonspot.io.workload_yaml import dump_workload_yaml
-from carbonspot.models.workload import LOOP_DIMS, Layer, Workload
-from carbonspot.zoo import SUITES, WORKLOAD_NAMES, get_workload, load_workload
+from carbonspot.workload.model import LOOP_DIMS, Layer, Workload
+from carbonspot.workload.readers.yaml import dump_workload_yaml
+from carbonspot.workload.zoo import SUITES, WORKLOAD_NAMES, get_workload, load_workload
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from carbonspot.io.literature_chips import Chip
-from carbonspot.models.carbon import CarbonParams
-from carbonspot.models.literature import Suite, literature_carbon, select_best
+from carbonspot.carbon.chips import Chip
+from carbonspot.carbon.literature import Suite, literature_carbon, select_best
+from carbonspot.carbon.model import CarbonParams
 
 OPERATIONAL_COLOR = "#2ca02c"  # the original's colours (expr.py:24-57)
 EMBODIED_COLOR = "#d62728"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from carbonspot.errors import InputError
-from carbonspot.models.mapper import DEFAULT_MAPPER, MAPPERS
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
 from carbonspot.report import select
 
 GEO = "geo"
@@ -311,7 +311,7 @@ def design_mapper(ds: DesignSet, design_id: object) -> str:
 def _layer_records(result) -> list[dict[str, object]]:
     from types import SimpleNamespace
 
-    from carbonspot.search.design import breakdown_columns
+    from carbonspot.design import breakdown_columns
 
     out = []
     for lr in result.layers:
@@ -350,9 +350,9 @@ def layer_rows(
     source's (within 0.1 %) is used. Returns the rows and a note on how they were obtained
     (which preset and mapper, and whether the totals match the source).
     """
-    from carbonspot import zoo
+    from carbonspot.design import build_accelerator
     from carbonspot.evaluate import evaluate_workload
-    from carbonspot.search.design import build_accelerator
+    from carbonspot.workload import zoo
 
     template, params, objective = design_template_params(ds, design_id)
     objective = mapper_objective or objective or ds.mapper_objective or "edp"

@@ -62,7 +62,7 @@ def _study_name_and_dir(source: str) -> tuple[str, Path | None]:
     """A study name, or a study YAML file whose name and project folder are used."""
     path = Path(source)
     if source.endswith((".yaml", ".yml")):
-        from carbonspot.io.study_file import load_study_file
+        from carbonspot.search.files.study_file import load_study_file
 
         spec = load_study_file(path)
         return spec.name, Path(spec.project_dir)

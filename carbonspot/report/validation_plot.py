@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from carbonspot.models.imc_validation import ChipResult
+from carbonspot.hardware.validation import ChipResult
 
 
 def plot_imc_validation(results: Sequence[ChipResult], path: Path) -> None:

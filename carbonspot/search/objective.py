@@ -1,7 +1,7 @@
 """The study objective: design → metrics (memoised) → objective values and constraint values.
 
 The metrics come from a *metrics function* ``design -> DesignMetrics``. The real one,
-:class:`DesignEvaluator`, calls :func:`carbonspot.search.design.evaluate_design` (the cost model
+:class:`DesignEvaluator`, calls :func:`carbonspot.design.evaluate_design` (the cost model
 shared with ``sweep`` and the reports); tests of the search plumbing may pass any other
 function with the same shape. An infeasible design (the template rejects it or a layer cannot be
 mapped) is never an exception: it gets objective values ``inf`` (worst) and a violated
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from carbonspot.models.mapper import DEFAULT_MAPPER
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.space import MAPPER_OBJECTIVE, TEMPLATE, design_key
 
 # Study objective name → (metric column, default direction, unit).
@@ -152,8 +152,8 @@ class DesignEvaluator:
         return state
 
     def _load(self) -> None:
-        from carbonspot import zoo
-        from carbonspot.search import design as design_mod
+        from carbonspot import design as design_mod
+        from carbonspot.workload import zoo
 
         if self.suite is not None:
             self._workloads = list(zoo.suite(self.suite))
@@ -162,7 +162,7 @@ class DesignEvaluator:
         self._carbon_params = design_mod.resolve_carbon_params(self.preset, self.carbon)
 
     def __call__(self, design: Mapping[str, Any]) -> DesignMetrics:
-        from carbonspot.search.design import GEO, evaluate_design
+        from carbonspot.design import GEO, evaluate_design
 
         if self._workloads is None:
             self._load()

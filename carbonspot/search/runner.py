@@ -501,7 +501,7 @@ class StudySession:
 
     def run_nsga2(self, pool: Any = None) -> RunOutcome:
         """pymoo NSGA-II (mixed variables) in ask/tell form, checkpointed every generation."""
-        from carbonspot.search.pymoo_solver import PymooNSGA2
+        from carbonspot.search.solvers.nsga2 import PymooNSGA2
 
         self.check_stale(force=True)
         solver = PymooNSGA2(self, pool)

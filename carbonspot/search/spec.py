@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carbonspot.models.mapper import DEFAULT_MAPPER
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.objective import Constraint, DesignEvaluator, MemoObjective, Objective
 from carbonspot.search.space import DesignSpace
 
@@ -17,7 +17,7 @@ DEFAULT_SOLVER = "nsga2"
 
 @dataclass(frozen=True)
 class StudySpec:
-    """Everything a study run needs; built by :func:`carbonspot.io.study_file.load_study_file`.
+    """Everything a study run needs; built by :func:`carbonspot.search.files.study_file.load_study_file`.
 
     ``project_dir`` is the directory the default embedded storage lives under
     (``<project_dir>/studies/runs/<name>.journal``).
@@ -30,7 +30,7 @@ class StudySpec:
     constraints: tuple[Constraint, ...] = ()
     preset: str = "corrected"
     mapper_objective: str = "edp"
-    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.models.mapper.MAPPERS)
+    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.mapper.exhaustive.MAPPERS)
     suite: str | None = None
     workloads: tuple[str, ...] = ()
     carbon: tuple[tuple[str, Any], ...] = ()

@@ -1,10 +1,10 @@
 """Grid sweep: the Cartesian product of a design-space file, evaluated in parallel.
 
-A :class:`SweepSpec` (read from YAML by :func:`carbonspot.io.sweep_file.load_sweep_file`)
+A :class:`SweepSpec` (read from YAML by :func:`carbonspot.search.files.sweep_file.load_sweep_file`)
 lists design blocks (template(s) × parameter lists), the workloads, the preset, the mapper
 objective, the mapper (search algorithm) and carbon overrides. :func:`run_sweep` expands the product, drops the designs the
 template rejects as out of range (counted), evaluates the rest with
-:func:`carbonspot.search.design.evaluate_design` across worker processes and returns the rows
+:func:`carbonspot.design.evaluate_design` across worker processes and returns the rows
 in a fixed order (design order, then workloads, then ``geo``) whatever the number of workers.
 """
 
@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from carbonspot import design as design_mod
 from carbonspot.errors import InputError
-from carbonspot.models.mapper import DEFAULT_MAPPER
-from carbonspot.models.workload import Workload
-from carbonspot.search import design as design_mod
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
+from carbonspot.workload.model import Workload
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SweepSpec:
     blocks: tuple[DesignBlock, ...]
     carbon: tuple[tuple[str, Any], ...] = ()
     period_s: float | tuple[tuple[str, float], ...] | None = None
-    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.models.mapper.MAPPERS)
+    mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.mapper.exhaustive.MAPPERS)
 
     def designs(self) -> list[tuple[str, dict[str, Any]]]:
         """All designs of all blocks, in file order."""
@@ -85,7 +85,7 @@ class SweepOutcome:
 
 def load_sweep_workloads(spec: SweepSpec) -> list[Workload]:
     """The workloads of a sweep: its suite, or each listed name/path, in order."""
-    from carbonspot import zoo
+    from carbonspot.workload import zoo
 
     try:
         if spec.suite is not None:

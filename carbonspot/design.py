@@ -1,0 +1,433 @@
+"""One design → flat result rows: the shared step of ``sweep``, the studies and the reports.
+
+A *design* is an accelerator template name plus its parameters (``{"dim": 128,
+"sram_bytes": 131072}``). :func:`evaluate_design` builds the accelerator once per workload (the
+template may keep weights on chip only when they fit, carbonspot-model.md §3.3), maps and costs
+every workload, adds carbon (CA and PA, each workload's own period) and returns one flat row per
+workload plus a ``geo`` row: the geometric mean over the workloads, as in the paper
+(carbonspot-model.md §2.3) but with the design's own area and clock instead of the last
+workload's (§13 item 12).
+
+Rows are plain dicts of scalars so they go straight into a CSV, a DataFrame or an optuna
+objective. Nothing here raises for an infeasible design or layer: such rows carry
+``feasible=False`` and the ``reason``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from carbonspot.cost.results import WorkloadResult
+from carbonspot.errors import InputError
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
+from carbonspot.presets import get_preset
+from carbonspot.workload.model import Workload
+
+GEO = "geo"
+OBJECTIVES = ("edp", "energy", "latency")
+
+# Columns every row has, in CSV order. Breakdown columns (``energy_<part>_pj`` …,
+# ``carbon_<part>_g``) follow, in first-seen order.
+BASE_COLUMNS: tuple[str, ...] = (
+    "workload",
+    "acc_type",
+    "sram_bytes",
+    "dim",
+    "ops",
+    "energy_pj",
+    "latency_cycles",
+    "tclk_ns",
+    "latency_ns",
+    "area_mm2",
+    "tops_per_w",
+    "tops",
+    "tops_per_mm2",
+    "feasible",
+    "reason",
+    "period_s",
+    "meets_period",
+    "carbon_ca_g",
+    "carbon_pa_g",
+)
+# Headline metrics averaged geometrically in the ``geo`` row (carbonspot-model.md §2.3).
+GEO_METRICS: tuple[str, ...] = (
+    "ops",
+    "energy_pj",
+    "latency_cycles",
+    "tclk_ns",
+    "latency_ns",
+    "area_mm2",
+    "tops_per_w",
+    "tops",
+    "tops_per_mm2",
+    "period_s",
+    "carbon_ca_g",
+    "carbon_pa_g",
+    "carbon_ca_ex_pkg_g",
+    "carbon_pa_ex_pkg_g",
+)
+
+Row = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------------
+# Seams to the other models (hardware templates, cost model + mapper, carbon model)
+# --------------------------------------------------------------------------------------------
+
+
+def design_spec(template: str, params: Mapping[str, object]) -> str:
+    """Template spec string ``NAME:key=value,...`` for a template and its parameters."""
+    if not params:
+        return template
+    return f"{template}:" + ",".join(f"{k}={_spec_value(v)}" for k, v in params.items())
+
+
+def _spec_value(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def build_accelerator(
+    template: str,
+    params: Mapping[str, object],
+    preset: str,
+    workload: Workload | None = None,
+):
+    """The accelerator of a design (raises :class:`InputError` when the template rejects it).
+
+    ``workload`` lets the template keep weights in on-chip SRAM when they fit.
+    """
+    from carbonspot.hardware.templates import build_template
+
+    weight_bytes = workload.weight_bytes if workload is not None else None
+    return build_template(
+        template,
+        dict(params),
+        preset,
+        workload_weight_bytes=weight_bytes,
+        spec=design_spec(template, params),
+    )
+
+
+def _evaluate_workload(
+    acc, workload: Workload, objective: str, preset: str, mapper: str = DEFAULT_MAPPER
+) -> WorkloadResult:
+    from carbonspot.evaluate import evaluate_workload
+
+    return evaluate_workload(acc, workload, objective=objective, preset=preset, mapper=mapper)
+
+
+def resolve_carbon_params(
+    preset: str, overrides: Mapping[str, object] | None = None, source: str | None = None
+):
+    """Carbon parameters of a preset with user overrides applied (carbon model's validation)."""
+    from carbonspot.carbon.params import get_carbon_params
+
+    return get_carbon_params(preset, dict(overrides or {}), source=source)
+
+
+def with_dram_gb(carbon_params, dram_gb: object):
+    """Carbon parameters charging ``dram_gb`` GB of DRAM (a design's own DRAM capacity)."""
+    try:
+        value = float(dram_gb)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return carbon_params  # the template reports the bad value itself
+    if value == getattr(carbon_params, "dram_gb", None):
+        return carbon_params
+    return dataclasses.replace(carbon_params, dram_gb=value)
+
+
+def _carbon_columns(result: WorkloadResult, period_s: float | None, carbon_params) -> Row:
+    from carbonspot.carbon import model as carbon
+
+    period_ns = float("nan") if period_s is None else period_s * 1e9
+    cols = carbon.carbon_columns(
+        result.energy_pj,
+        result.latency_cycles * result.tclk_ns,
+        result.area_mm2,
+        period_ns,
+        carbon_params,
+    )
+    row: Row = {}
+    for key, value in cols.items():
+        item = value.item() if hasattr(value, "item") and value.size == 1 else value
+        row[key] = bool(item) if key in ("meets_period", "pa_feasible") else float(item)
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------------
+
+
+def column_key(part: str) -> str:
+    """A breakdown part name as a column fragment: ``mem:sram:I`` → ``mem_sram_I``."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", str(part)).strip("_")
+
+
+def _is_mem(part: str) -> bool:
+    return str(part).startswith("mem")
+
+
+def breakdown_columns(result: WorkloadResult) -> Row:
+    """Flat breakdown columns of a workload result.
+
+    Aggregates first (``energy_array_pj``, ``energy_mem_pj``, ``latency_mac_cycles``,
+    ``latency_stall_cycles`` = every cycle beyond the ideal ones, ``area_array_mm2``,
+    ``area_mem_mm2`` — the paper's bar-chart split), then every part
+    (``energy_mem_sram_I_pj`` …); a part whose name equals an aggregate's gets ``part_`` in
+    front (``latency_part_stall_cycles``).
+    """
+    row: Row = {}
+    energy = result.energy_breakdown_pj or {}
+    if energy:
+        row["energy_array_pj"] = sum(v for k, v in energy.items() if not _is_mem(k))
+        row["energy_mem_pj"] = sum(v for k, v in energy.items() if _is_mem(k))
+    latency = result.latency_breakdown_cycles or {}
+    if latency:
+        mac = latency.get("mac_computation", latency.get("ideal", float("nan")))
+        row["latency_mac_cycles"] = mac
+        row["latency_stall_cycles"] = sum(
+            v for k, v in latency.items() if k not in ("mac_computation", "ideal")
+        )
+    area = result.area_breakdown_mm2 or {}
+    if area:
+        row["area_array_mm2"] = sum(v for k, v in area.items() if not _is_mem(k))
+        row["area_mem_mm2"] = sum(v for k, v in area.items() if _is_mem(k))
+    aggregates = set(row)
+    for name, parts, unit in (
+        ("energy", energy, "pj"),
+        ("latency", latency, "cycles"),
+        ("area", area, "mm2"),
+        ("tclk", result.tclk_breakdown_ns or {}, "ns"),
+    ):
+        for part, value in parts.items():
+            key = f"{name}_{column_key(part)}_{unit}"
+            if key in aggregates:  # e.g. the "stall" part vs. the stall aggregate
+                key = f"{name}_part_{column_key(part)}_{unit}"
+            row[key] = value
+    return row
+
+
+def _safe_ratio(num: float, den: float) -> float:
+    try:
+        value = num / den
+    except ZeroDivisionError:
+        return float("nan")
+    return value
+
+
+def performance_columns(result: WorkloadResult) -> Row:
+    """Headline performance columns of a workload result (NaN where undefined)."""
+    latency_ns = result.latency_cycles * result.tclk_ns
+    tops = _safe_ratio(result.ops, latency_ns * 1000.0)  # ops/ps = TOP/s
+    return {
+        "ops": result.ops,
+        "energy_pj": result.energy_pj,
+        "latency_cycles": result.latency_cycles,
+        "tclk_ns": result.tclk_ns,
+        "latency_ns": latency_ns,
+        "area_mm2": result.area_mm2,
+        "tops_per_w": _safe_ratio(result.ops, result.energy_pj),  # ops/pJ = TOP/s/W
+        "tops": tops,
+        "tops_per_mm2": _safe_ratio(tops, result.area_mm2),
+    }
+
+
+def design_columns(template: str, params: Mapping[str, object]) -> Row:
+    """Identity columns of a design: ``acc_type``, ``sram_bytes``, ``dim`` and every parameter."""
+    row: Row = {"acc_type": template}
+    row["sram_bytes"] = params.get("sram_bytes")
+    row["dim"] = params.get("dim")
+    for key, value in params.items():
+        row.setdefault(key, value)
+    return row
+
+
+def _empty_row(workload: str, template: str, params: Mapping[str, object], reason: str) -> Row:
+    row: Row = {"workload": workload, **design_columns(template, params)}
+    for col in BASE_COLUMNS:
+        row.setdefault(col, float("nan"))
+    row["feasible"] = False
+    row["reason"] = reason
+    row["meets_period"] = False
+    return row
+
+
+def workload_period_s(
+    workload: Workload, period_s: float | Mapping[str, float] | None
+) -> float | None:
+    """The period of a workload: an override (a number, or by workload name) or its own."""
+    if isinstance(period_s, Mapping):
+        value = period_s.get(workload.name)
+        return float(value) if value is not None else workload.period_s
+    if period_s is not None:
+        return float(period_s)
+    return workload.period_s
+
+
+def result_row(
+    result: WorkloadResult,
+    template: str,
+    params: Mapping[str, object],
+    period_s: float | None,
+    carbon_params,
+) -> Row:
+    """One flat row for a costed workload: identity, performance, carbon and breakdowns."""
+    row: Row = {"workload": result.workload, **design_columns(template, params)}
+    row.update(performance_columns(result))
+    row["feasible"] = bool(result.feasible)
+    row["reason"] = result.reason or ""
+    row["period_s"] = float("nan") if period_s is None else period_s
+    if result.feasible:
+        row.update(_carbon_columns(result, period_s, carbon_params))
+    else:
+        row["meets_period"] = False
+        row["carbon_ca_g"] = float("nan")
+        row["carbon_pa_g"] = float("nan")
+    for col in BASE_COLUMNS:
+        row.setdefault(col, float("nan"))
+    row.update(breakdown_columns(result))
+    return row
+
+
+def geometric_mean(values: Sequence[float]) -> float:
+    """Geometric mean; 0 if any value is 0, NaN if any is negative or not finite."""
+    if not values:
+        return float("nan")
+    total = 0.0
+    for v in values:
+        v = float(v)
+        if not math.isfinite(v) or v < 0:
+            return float("nan")
+        if v == 0:
+            return 0.0
+        total += math.log(v)
+    return math.exp(total / len(values))
+
+
+def geo_row(rows: Sequence[Row], template: str, params: Mapping[str, object]) -> Row:
+    """The ``geo`` row of a design: geometric mean of the headline metrics over ``rows``.
+
+    Feasible only when every workload is; ``meets_period`` is True only when every workload
+    meets its own period. Breakdown columns are left empty (a geometric mean of parts does not
+    add up to the geometric mean of the total).
+    """
+    row: Row = {"workload": GEO, **design_columns(template, params)}
+    infeasible = [r["workload"] for r in rows if not r.get("feasible")]
+    for col in BASE_COLUMNS:
+        row.setdefault(col, float("nan"))
+    row["feasible"] = bool(rows) and not infeasible
+    row["reason"] = f"infeasible workload(s): {', '.join(infeasible)}" if infeasible else ""
+    row["meets_period"] = bool(rows) and all(bool(r.get("meets_period")) for r in rows)
+    if row["feasible"]:
+        for col in GEO_METRICS:
+            if all(col in r for r in rows):
+                row[col] = geometric_mean([r[col] for r in rows])
+    return row
+
+
+def _identity(params: Mapping[str, object], acc) -> Mapping[str, object]:
+    """``params`` plus the template's resolved ``sram_bytes`` and square ``dim`` if not given."""
+    resolved = dict(getattr(acc, "params", ()) or ())
+    extra: dict[str, object] = {}
+    if "sram_bytes" not in params and "sram_bytes" in resolved:
+        extra["sram_bytes"] = resolved["sram_bytes"]
+    if (
+        "dim" not in params
+        and resolved.get("d1") is not None
+        and resolved.get("d1") == resolved.get("d2")
+    ):
+        extra["dim"] = resolved["d1"]
+    return {**params, **extra} if extra else params
+
+
+def evaluate_design(
+    template: str,
+    params: Mapping[str, object],
+    workloads: Sequence[Workload],
+    preset: str = "corrected",
+    objective: str = "edp",
+    carbon_params=None,
+    suite: str | None = None,
+    period_s: float | Mapping[str, float] | None = None,
+    geo: bool = True,
+    carbon_dram_from_design: bool = True,
+    mapper: str = DEFAULT_MAPPER,
+) -> list[Row]:
+    """Evaluate one design on every workload: one flat row per workload, then a ``geo`` row.
+
+    ``carbon_params`` comes from :func:`resolve_carbon_params` (``None`` = the preset's).
+    ``period_s`` overrides each workload's own period (a number or ``{workload: seconds}``).
+    ``suite`` is written in a ``suite`` column when given. ``geo=False`` (or a single
+    workload) leaves the ``geo`` row out. A template rejection or an unmappable layer gives
+    rows with ``feasible=False`` and the ``reason``; nothing is raised for those. ``mapper``
+    picks the per-layer search (:data:`carbonspot.mapper.exhaustive.MAPPERS`; same optimum).
+
+    A design that sets ``dram_gb`` also gets that DRAM capacity charged in carbon (the DRAM
+    it is built with) unless ``carbon_dram_from_design`` is False (the caller's carbon
+    parameters set the capacity explicitly).
+    """
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}", field="objective", allowed=OBJECTIVES)
+    if mapper not in MAPPERS:
+        raise InputError(f"unknown mapper {mapper!r}", field="mapper", allowed=MAPPERS)
+    if carbon_params is None:
+        carbon_params = resolve_carbon_params(preset)
+    if carbon_dram_from_design and "dram_gb" in params:
+        carbon_params = with_dram_gb(carbon_params, params["dram_gb"])
+    rows: list[Row] = []
+    ident = params
+    for workload in workloads:
+        period = workload_period_s(workload, period_s)
+        try:
+            acc = build_accelerator(template, params, preset, workload)
+        except InputError as exc:
+            row = _empty_row(workload.name, template, params, f"invalid design: {exc}")
+            row["period_s"] = float("nan") if period is None else period
+            rows.append(row)
+            continue
+        try:
+            result = _evaluate_workload(acc, workload, objective, preset, mapper)
+        except InputError as exc:
+            row = _empty_row(workload.name, template, params, f"infeasible: {exc}")
+            row["period_s"] = float("nan") if period is None else period
+            rows.append(row)
+            continue
+        ident = _identity(params, acc)
+        rows.append(result_row(result, template, ident, period, carbon_params))
+    if geo and len(rows) > 1:
+        rows.append(geo_row(rows, template, ident))
+    preset_name = get_preset(preset).name
+    for row in rows:  # so a CSV says which models produced it (reports re-evaluate with them)
+        if suite is not None:
+            row["suite"] = suite
+        row["preset"] = preset_name
+        row["mapper_objective"] = objective
+        row["mapper"] = mapper
+    return rows
+
+
+def row_columns(rows: Sequence[Row], first: Sequence[str] = ()) -> list[str]:
+    """Column order for a table of rows: ``first``, :data:`BASE_COLUMNS`, then first-seen."""
+    columns: list[str] = []
+    seen: set[str] = set()
+    for col in (*first, *BASE_COLUMNS):
+        if col not in seen:
+            columns.append(col)
+            seen.add(col)
+    for row in rows:
+        for col in row:
+            if col not in seen:
+                columns.append(col)
+                seen.add(col)
+    return columns
+
+
+# Type of a function mapping (template, params) to rows, e.g. a study objective wrapper.
+DesignEvaluator = Callable[[str, Mapping[str, object]], list[Row]]
