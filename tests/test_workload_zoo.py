@@ -106,7 +106,7 @@ def test_every_zoo_layer_is_well_formed() -> None:
                 iy, ix = layer.input_extent
                 assert iy >= 1 and ix >= 1
             if layer.costless:
-                assert layer.operator in ("Pool", "Add")
+                assert layer.operator in ("Pool", "Add", "Concat")
 
 
 def test_ds_cnn_first_conv_is_not_swapped() -> None:

@@ -12,6 +12,10 @@ Every graph node ends up in exactly one place:
 - Anything else (recurrent cells, transposed convs, control flow, custom domains, 3-D
   convs) → ``Workload.unsupported`` as ``"Op xN"``, never silently dropped.
 
+Every layer records its producers (``Layer.inputs``) from the graph's tensor names: the
+layers whose outputs it reads, graph inputs and constants excluded. Costless layers stay in
+the graph; the cost model bridges them (``evaluate.layer_graph``).
+
 Symbolic batch dimensions count as 1. A compute layer whose shapes shape inference cannot
 determine is an :class:`InputError`, as is an unreadable or malformed file.
 """
@@ -375,6 +379,9 @@ def workload_from_onnx_model(
     g = _Graph(model, source)
     layers: list[Layer] = []
     unsupported: Counter[str] = Counter()
+    # tensor name -> the layers producing it (one layer; for an unsupported node's outputs,
+    # that node's own producers, so that the graph stays connected through it)
+    producers: dict[str, tuple[str, ...]] = {}
     for index, node in enumerate(model.graph.node):
         op = node.op_type
         node_name = node.name or f"{op}_{index}"
@@ -397,10 +404,17 @@ def workload_from_onnx_model(
                 field=f"node {node_name!r} ({op})",
                 allowed="inputs and attributes as the ONNX operator definition requires",
             ) from None
+        srcs: list[str] = []
+        for tensor in inputs:
+            srcs += [s for s in producers.get(tensor, ()) if s not in srcs]
         if layer is None:
             unsupported[op] += 1
+            for tensor in node.output:
+                producers[tensor] = tuple(srcs)
         else:
-            layers.append(layer)
+            layers.append(replace(layer, inputs=tuple(srcs)))
+            for tensor in node.output:
+                producers[tensor] = (layer.name,)
     return Workload(
         name=name_from_source(source) if name is None else name,
         layers=tuple(layers),

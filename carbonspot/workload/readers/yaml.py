@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ LAYER_KEYS = (
     "precision",
     "constant_operands",
     "costless",
+    "inputs",
 )
 PRECISION_KEYS = ("input_bits", "weight_bits", "psum_bits", "output_bits")
 COSTED_BY_DEFAULT = ("Conv", "Gemm", "MatMul")
@@ -196,7 +198,40 @@ def workload_from_dict(doc: Any, source: str, default_name: str | None = None) -
     if not isinstance(layers_doc, list) or not layers_doc:
         raise ck.fail("layers", f"expected a non-empty list, got {_show(layers_doc)}", "a list")
     layers = tuple(_layer(item, i, precision, ck) for i, item in enumerate(layers_doc))
+    layers = _with_producers(layers_doc, layers, ck)
     return Workload(name=name, layers=layers, suite=suite, period_s=period_s, source=src)
+
+
+def _with_producers(docs: list[Any], layers: tuple[Layer, ...], ck: _Checker) -> tuple[Layer, ...]:
+    """Record ``Layer.inputs`` from the optional ``inputs:`` lists (names of earlier layers).
+
+    Without any ``inputs:`` the file has no graph (layers keep ``inputs=None``: a chain, or
+    the shape-based inference for residual networks). Once one layer names its inputs, a
+    layer without the field reads the layer before it (the first layer: the network input).
+    """
+    if not any(isinstance(d, Mapping) and "inputs" in d for d in docs):
+        return layers
+    seen: list[str] = []
+    out = []
+    for i, (doc, layer) in enumerate(zip(docs, layers, strict=True)):
+        field = f"layers[{i}].inputs"
+        if "inputs" in doc:
+            value = doc["inputs"]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ck.fail(field, f"expected a list of layer names, got {_show(value)}", seen)
+            for v in value:
+                if v not in seen:
+                    raise ck.fail(field, f"{v!r} is not the name of an earlier layer", seen)
+            srcs = tuple(dict.fromkeys(value))
+        else:
+            srcs = (seen[-1],) if seen else ()
+        if layer.name in seen:
+            raise ck.fail(
+                f"layers[{i}].name", f"duplicate layer name {layer.name!r}", "unique names"
+            )
+        seen.append(layer.name)
+        out.append(replace(layer, inputs=srcs))
+    return tuple(out)
 
 
 def workload_from_yaml_text(text: str, source: str, default_name: str | None = None) -> Workload:
@@ -254,6 +289,8 @@ def workload_to_dict(workload: Workload) -> dict[str, Any]:
         item["precision"] = {k: getattr(layer.precision, k) for k in PRECISION_KEYS}
         item["constant_operands"] = list(layer.constant_operands)
         item["costless"] = layer.costless
+        if layer.inputs is not None:
+            item["inputs"] = list(layer.inputs)
         layers.append(item)
     doc["layers"] = layers
     return doc

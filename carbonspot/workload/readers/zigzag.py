@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from carbonspot.errors import InputError
@@ -301,7 +302,36 @@ def workload_from_zigzag(doc: Any, source: str, name: str = "workload") -> Workl
             allowed="a ZigZag v3 workload list",
         )
     layers = tuple(_convert_layer(item, i, source) for i, item in enumerate(doc))
-    return Workload(name=name, layers=layers, source=source)
+    return Workload(name=name, layers=_with_producers(doc, layers, source), source=source)
+
+
+def _with_producers(doc: list[Any], layers: tuple[Layer, ...], source: str) -> tuple[Layer, ...]:
+    """Record ``Layer.inputs`` from ZigZag's ``operand_source`` (operand -> producer layer id).
+
+    A file without any ``operand_source`` has no graph: its layers keep ``inputs=None`` and
+    the cost model takes them as a chain. Sources equal to the layer's own id are constant
+    operands, not producers.
+    """
+    if not any(isinstance(item, Mapping) and item.get("operand_source") for item in doc):
+        return layers
+    name_of = {int(item["id"]): la.name for item, la in zip(doc, layers, strict=True)}
+    out = []
+    for i, (item, layer) in enumerate(zip(doc, layers, strict=True)):
+        srcs: list[str] = []
+        for operand, producer in (item.get("operand_source") or {}).items():
+            if int(producer) == int(item["id"]):
+                continue
+            if int(producer) not in name_of:
+                raise InputError(
+                    f"operand_source.{operand} names layer id {producer}, which is not in the file",
+                    source=source,
+                    field=f"[{i}].operand_source.{operand}",
+                    allowed=sorted(name_of),
+                )
+            if name_of[int(producer)] not in srcs:
+                srcs.append(name_of[int(producer)])
+        out.append(replace(layer, inputs=tuple(srcs)))
+    return tuple(out)
 
 
 def load_zigzag_workload(path: str) -> Workload:

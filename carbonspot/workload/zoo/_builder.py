@@ -2,6 +2,9 @@
 
 It follows one activation tensor ``(C, H, W)`` through a network and emits :class:`Layer`
 objects with the loop sizes, strides and paddings the corresponding ONNX/TFLite model has.
+Every layer records its producers (``Layer.inputs``): by default the layer that produced the
+current tensor; branches are written with :meth:`NetBuilder.mark` / :meth:`NetBuilder.at`, and
+joins (``add``, ``concat``, activation x activation ``matmul``) name their other producers.
 Padding is either ``"same"`` (TensorFlow SAME: output = ceil(in / stride), the odd pixel of
 padding at the bottom/right), ``"valid"`` or explicit ``(top, left, bottom, right)``.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass, field
 from carbonspot.workload.model import Layer, Precision, Workload
 
 Shape = tuple[int, int, int]  # channels, height, width
+# A point in the graph: the layer producing a tensor (None: the network input) and its shape.
+Tap = tuple[str | None, Shape]
 POOL_PRECISION = Precision(weight_bits=0)  # pooling as a depthwise loop nest, zero-cost W
 
 
@@ -35,6 +40,25 @@ class NetBuilder:
     shape: Shape
     batch: int = 1
     layers: list[Layer] = field(default_factory=list)
+    tensor: str | None = None  # producer of the current tensor (None: the network input)
+
+    def mark(self) -> Tap:
+        """The current tensor, to branch from it later with :meth:`at`."""
+        return (self.tensor, self.shape)
+
+    def at(self, tap: Tap) -> None:
+        """Continue from an earlier tensor (start of another branch)."""
+        self.tensor, self.shape = tap
+
+    def _from(self, inputs: tuple[str | None, ...] | None) -> tuple[str, ...]:
+        """Producers of a new layer: ``inputs`` when given, else the current tensor's."""
+        srcs = (self.tensor,) if inputs is None else inputs
+        return tuple(s for s in srcs if s is not None)
+
+    def _emit(self, layer: Layer) -> Layer:
+        self.layers.append(layer)
+        self.tensor = layer.name
+        return layer
 
     def _spatial(
         self,
@@ -89,10 +113,10 @@ class NetBuilder:
             stride=s,
             dilation=d,
             padding=pads,
+            inputs=self._from(None),
         )
-        self.layers.append(layer)
         self.shape = (out_channels, oy, ox)
-        return layer
+        return self._emit(layer)
 
     def dw(
         self,
@@ -133,13 +157,13 @@ class NetBuilder:
             padding=pads,
             precision=POOL_PRECISION,
             costless=True,
+            inputs=self._from(None),
         )
-        self.layers.append(layer)
         self.shape = (c, oy, ox)
-        return layer
+        return self._emit(layer)
 
-    def add(self, name: str) -> Layer:
-        """Element-wise sum of two activations of the current shape (residual), costless."""
+    def add(self, name: str, other: str | None) -> Layer:
+        """Element-wise sum of the current tensor and ``other``'s (a residual), costless."""
         c, h, w = self.shape
         layer = Layer(
             name=name,
@@ -147,9 +171,28 @@ class NetBuilder:
             loops={"B": self.batch, "G": c, "OY": h, "OX": w},
             constant_operands=(),
             costless=True,
+            inputs=self._from((self.tensor, other)),
         )
-        self.layers.append(layer)
-        return layer
+        return self._emit(layer)
+
+    def concat(self, name: str, parts: list[Tap], spatial: tuple[int, int] | None = None) -> Layer:
+        """Channel concatenation of ``parts`` (costless); ``spatial`` = (H, W) after resizing.
+
+        Bilinear resizes before a concat are costless too and not written as layers: the
+        concat names the resized tensors' producers directly.
+        """
+        h, w = spatial if spatial is not None else parts[0][1][1:]
+        c = sum(shape[0] for _, shape in parts)
+        layer = Layer(
+            name=name,
+            operator="Concat",
+            loops={"B": self.batch, "G": c, "OY": h, "OX": w},
+            constant_operands=(),
+            costless=True,
+            inputs=self._from(tuple(src for src, _ in parts)),
+        )
+        self.shape = (c, h, w)
+        return self._emit(layer)
 
     def gemm(self, name: str, out_features: int, rows: int | None = None) -> Layer:
         """Dense layer on the flattened current tensor (or ``rows`` x C when given)."""
@@ -159,10 +202,10 @@ class NetBuilder:
             name=name,
             operator="Gemm",
             loops={"B": self.batch * (rows or 1), "K": out_features, "C": features},
+            inputs=self._from(None),
         )
-        self.layers.append(layer)
         self.shape = (out_features, 1, 1)
-        return layer
+        return self._emit(layer)
 
     def matmul(
         self,
@@ -172,16 +215,23 @@ class NetBuilder:
         out_features: int,
         heads: int = 1,
         constant: bool = True,
+        inputs: tuple[str | None, ...] | None = None,
     ) -> Layer:
-        """MatMul ``[heads] rows x reduction @ reduction x out``; ``constant=False`` for act x act."""
+        """MatMul ``[heads] rows x reduction @ reduction x out``; ``constant=False`` for act x act.
+
+        ``inputs`` names the producers (both operands of an act x act MatMul); the default is
+        the current tensor. The current shape becomes ``(heads * out, rows, 1)``: features x
+        tokens, so that residual adds over token sequences use :meth:`add` as for images.
+        """
         layer = Layer(
             name=name,
             operator="MatMul",
             loops={"B": self.batch * rows, "K": out_features, "C": reduction, "G": heads},
             constant_operands=("W",) if constant else (),
+            inputs=self._from(inputs),
         )
-        self.layers.append(layer)
-        return layer
+        self.shape = (heads * out_features, rows, 1)
+        return self._emit(layer)
 
     def workload(self, name: str, suite: str | None, fps: float | None, source: str) -> Workload:
         """Freeze the emitted layers into a :class:`Workload` with its frame period."""

@@ -22,7 +22,7 @@ with the paper's op counts.
 from __future__ import annotations
 
 from carbonspot.workload.model import Workload
-from carbonspot.workload.zoo._builder import NetBuilder
+from carbonspot.workload.zoo._builder import NetBuilder, Tap
 
 MOBILE_FPS = 25.0
 
@@ -47,7 +47,7 @@ def _inverted_residual(
     kernel: int = 3,
     dilation: int = 1,
     residual: bool = True,
-    taps: dict[str, tuple[int, int, int]] | None = None,
+    taps: dict[str, Tap] | None = None,
     padding: str | int = "same",
 ) -> None:
     """Expand 1x1 (skipped when expansion == 1), depthwise kxk, project 1x1, optional add.
@@ -55,16 +55,17 @@ def _inverted_residual(
     ``padding`` of the depthwise conv: ``"same"`` (TensorFlow) or an int (PyTorch, symmetric).
     """
     c_in, _, _ = b.shape
+    block_in = b.tensor
     if expansion != 1:
         b.pw(f"{name}.expand", c_in * expansion)
         if taps is not None:
-            taps[f"{name}.expansion_output"] = b.shape
+            taps[f"{name}.expansion_output"] = b.mark()
     b.dw(f"{name}.depthwise", kernel, stride, padding=padding, dilation=dilation)
     if taps is not None:
-        taps[f"{name}.depthwise_output"] = b.shape
+        taps[f"{name}.depthwise_output"] = b.mark()
     b.pw(f"{name}.project", out_channels)
     if residual and stride == 1 and c_in == out_channels:
-        b.add(f"{name}.add")
+        b.add(f"{name}.add", block_in)
 
 
 def _fused_inverted_residual(
@@ -72,17 +73,18 @@ def _fused_inverted_residual(
 ) -> None:
     """EdgeTPU fused block: full kxk expansion conv (with the stride), 1x1 projection."""
     c_in, _, _ = b.shape
+    block_in = b.tensor
     if expansion != 1:
         b.conv(f"{name}.expand", c_in * expansion, kernel, stride)
     b.pw(f"{name}.project", out_channels)
     if stride == 1 and c_in == out_channels:
-        b.add(f"{name}.add")
+        b.add(f"{name}.add", block_in)
 
 
 def _mobilenet_v2_features(
     b: NetBuilder,
     output_stride: int | None = None,
-    taps: dict[str, tuple[int, int, int]] | None = None,
+    taps: dict[str, Tap] | None = None,
     padding: str | int = "same",
 ) -> None:
     """MobileNetV2 up to the 320-channel stage (TF-slim ``V2_DEF`` layers 1-18).
@@ -110,7 +112,7 @@ def _mobilenet_v2_features(
                 padding=padding,
             )
             if taps is not None:
-                taps[f"layer_{index}"] = b.shape
+                taps[f"layer_{index}"] = b.mark()
             index += 1
 
 
@@ -154,21 +156,21 @@ def mobilenet_edgetpu() -> Workload:
 def ssd_mobilenet_v2() -> Workload:
     """SSD-MobileNetV2 300x300 COCO detector (MLPerf Mobile v0.7 object detection)."""
     b = NetBuilder((3, 300, 300))
-    taps: dict[str, tuple[int, int, int]] = {}
+    taps: dict[str, Tap] = {}
     _mobilenet_v2_features(b, taps=taps)
     b.pw("layer_19", 1280)
-    features = [taps["layer_15.expansion_output"], b.shape]
+    features = [taps["layer_15.expansion_output"], b.mark()]
     for i, depth in enumerate((512, 256, 256, 128)):
         b.pw(f"extra_{i}.1x1", depth // 2)
         b.dw(f"extra_{i}.3x3_s2.depthwise", 3, 2)
         b.pw(f"extra_{i}.3x3_s2.pointwise", depth)
-        features.append(b.shape)
+        features.append(b.mark())
     classes = 90 + 1
-    for i, shape in enumerate(features):
+    for i, tap in enumerate(features):
         anchors = 3 if i == 0 else 6
-        b.shape = shape
+        b.at(tap)
         b.conv(f"box_predictor_{i}.box", anchors * 4, 3)
-        b.shape = shape
+        b.at(tap)
         b.conv(f"box_predictor_{i}.class", anchors * classes, 3)
     return b.workload(
         "ssd_mobilenet_v2",
@@ -183,22 +185,26 @@ def deeplabv3() -> Workload:
 
     Output stride 16; ASPP as TF DeepLab builds it for MobileNetV2 (image pooling + 1x1
     branch, no atrous branches); decoder on ``layer_4/depthwise_output`` (stride 4) with two
-    separable 3x3 convs; logits at stride 4. Bilinear resizes and concats are not layers.
+    separable 3x3 convs; logits at stride 4. Bilinear resizes are not layers; the two
+    concats are costless layers that join their branches (``Layer.inputs``).
     """
     b = NetBuilder((3, 512, 512))
-    taps: dict[str, tuple[int, int, int]] = {}
+    taps: dict[str, Tap] = {}
     _mobilenet_v2_features(b, output_stride=16, taps=taps)
-    features = b.shape
+    features = b.mark()
     b.pool("aspp.image_pooling.avgpool")
-    b.pw("aspp.image_pooling.conv", 256)
-    b.shape = features
+    pooled = b.pw("aspp.image_pooling.conv", 256)  # then upsampled to the feature map
+    b.at(features)
     b.pw("aspp.aspp0", 256)
-    b.shape = (512, features[1], features[2])  # concat of the two 256-channel branches
+    aspp0 = b.mark()
+    b.concat("aspp.concat", [(pooled.name, (256, 1, 1)), aspp0], spatial=features[1][1:])
     b.pw("aspp.concat_projection", 256)
+    aspp = b.mark()
     low_level = taps["layer_4.depthwise_output"]
-    b.shape = low_level
+    b.at(low_level)
     b.pw("decoder.feature_projection0", 48)
-    b.shape = (256 + 48, low_level[1], low_level[2])  # upsampled ASPP output ++ projection
+    # upsampled ASPP output ++ low-level projection, at the low-level resolution
+    b.concat("decoder.concat", [aspp, b.mark()], spatial=low_level[1][1:])
     for i in range(2):
         b.dw(f"decoder.decoder_conv{i}.depthwise", 3)
         b.pw(f"decoder.decoder_conv{i}.pointwise", 256)
@@ -220,19 +226,34 @@ def mobilebert(seq_len: int = 384) -> Workload:
     b.matmul("embedding.transformation", seq_len, 3 * embedding, hidden)
     head_dim = bottleneck // heads
     for i in range(layers):
+        # graph (HF MobileBertLayer): the block input x feeds the two bottlenecks, the value
+        # projection and the closing residual; the shared attention bottleneck feeds Q and K;
+        # scores join Q and K, the context joins the (softmaxed) scores and V; every
+        # attention/FFN sub-block ends in a residual add (+ norm) with its own input.
         p = f"layer_{i}"
-        b.matmul(f"{p}.bottleneck.input", seq_len, hidden, bottleneck)
-        b.matmul(f"{p}.bottleneck.attention", seq_len, hidden, bottleneck)
-        b.matmul(f"{p}.attention.query", seq_len, bottleneck, bottleneck)
-        b.matmul(f"{p}.attention.key", seq_len, bottleneck, bottleneck)
-        b.matmul(f"{p}.attention.value", seq_len, hidden, bottleneck)
-        b.matmul(f"{p}.attention.scores", seq_len, head_dim, seq_len, heads, constant=False)
-        b.matmul(f"{p}.attention.context", seq_len, seq_len, head_dim, heads, constant=False)
+        x = b.tensor
+        bn_in = b.matmul(f"{p}.bottleneck.input", seq_len, hidden, bottleneck, inputs=(x,))
+        bn_att = b.matmul(f"{p}.bottleneck.attention", seq_len, hidden, bottleneck, inputs=(x,))
+        q = b.matmul(f"{p}.attention.query", seq_len, bottleneck, bottleneck, inputs=(bn_att.name,))
+        k = b.matmul(f"{p}.attention.key", seq_len, bottleneck, bottleneck, inputs=(bn_att.name,))
+        v = b.matmul(f"{p}.attention.value", seq_len, hidden, bottleneck, inputs=(x,))
+        b.matmul(
+            f"{p}.attention.scores", seq_len, head_dim, seq_len, heads, constant=False,
+            inputs=(q.name, k.name),
+        )  # fmt: skip
+        b.matmul(
+            f"{p}.attention.context", seq_len, seq_len, head_dim, heads, constant=False,
+            inputs=(b.tensor, v.name),
+        )  # fmt: skip
         b.matmul(f"{p}.attention.output", seq_len, bottleneck, bottleneck)
+        b.add(f"{p}.attention.add", bn_in.name)
         for j in range(n_ffn):
+            ffn_in = b.tensor
             b.matmul(f"{p}.ffn_{j}.intermediate", seq_len, bottleneck, ffn)
             b.matmul(f"{p}.ffn_{j}.output", seq_len, ffn, bottleneck)
+            b.add(f"{p}.ffn_{j}.add", ffn_in)
         b.matmul(f"{p}.output.bottleneck", seq_len, bottleneck, hidden)
+        b.add(f"{p}.output.add", x)
     b.matmul("qa_outputs", seq_len, hidden, 2)
     return b.workload(
         "mobilebert",

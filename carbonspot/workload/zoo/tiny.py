@@ -73,15 +73,17 @@ def resnet8() -> Workload:
     b.conv("conv_0", 16, kernel=3)
     for stage, width in enumerate((16, 32, 64), start=1):
         stride = 1 if stage == 1 else 2
-        block_in = b.shape
+        block_in = b.mark()
         b.conv(f"s{stage}_conv1", width, kernel=3, stride=stride)
-        b.conv(f"s{stage}_conv2", width, kernel=3)
-        block_out = b.shape
+        main = b.conv(f"s{stage}_conv2", width, kernel=3)
+        shortcut = block_in[0]
         if stride != 1:  # 1x1 projection shortcut from the block input
-            b.shape = block_in
-            b.conv(f"s{stage}_shortcut", width, kernel=1, stride=stride, padding="valid")
+            block_out = b.shape
+            b.at(block_in)
+            shortcut = b.conv(f"s{stage}_shortcut", width, 1, stride, padding="valid").name
             assert b.shape == block_out
-        b.add(f"s{stage}_add")
+            b.tensor = main.name
+        b.add(f"s{stage}_add", shortcut)
     b.pool("avgpool", kernel=8)
     b.gemm("dense", 10)
     return b.workload("resnet8", "tiny", 25.0, TINY_SOURCE + ", image classification")
@@ -96,15 +98,17 @@ def resnet18() -> Workload:
         for block in range(2):
             stride = 2 if (stage > 1 and block == 0) else 1
             prefix = f"layer{stage}.{block}"
-            block_in = b.shape
+            block_in = b.mark()
             b.conv(f"{prefix}.conv1", width, kernel=3, stride=stride, padding=1)
-            b.conv(f"{prefix}.conv2", width, kernel=3, padding=1)
+            main = b.conv(f"{prefix}.conv2", width, kernel=3, padding=1)
+            shortcut = block_in[0]
             if stride != 1:
                 block_out = b.shape
-                b.shape = block_in
-                b.conv(f"{prefix}.downsample", width, kernel=1, stride=stride, padding=0)
+                b.at(block_in)
+                shortcut = b.conv(f"{prefix}.downsample", width, 1, stride, padding=0).name
                 assert b.shape == block_out
-            b.add(f"{prefix}.add")
+                b.tensor = main.name
+            b.add(f"{prefix}.add", shortcut)
     b.pool("avgpool")  # global average pool
     b.gemm("fc", 1000)
     return b.workload(
