@@ -68,3 +68,33 @@ def test_unique_layers_and_fps() -> None:
     assert sum(n for _, n in unique) == len(bert.compute_layers)
     assert bert.fps == pytest.approx(25.0)
     assert Workload("w", ()).fps is None
+
+
+def test_input_extent_of_a_padded_strided_conv_uses_the_real_input():
+    # 3x3, stride 2, pad 1, 56 rows -> 28 rows: the window covers rows -1 ... 55, i.e. all 56
+    # real rows (issue 13: ZigZag's dram:I was 56^2/55^2 of ours for such layers)
+    loops = {"K": 8, "C": 8, "OY": 28, "OX": 28, "FY": 3, "FX": 3}
+    conv = Layer("c", "Conv", loops, stride=(2, 2), padding=(1, 1, 1, 1), input_size=(56, 56))
+    assert conv.input_extent == (56, 56)
+    assert conv.operand_elements("I") == 8 * 56 * 56
+    # without the real size both paddings are subtracted, as before
+    assert Layer("c", "Conv", loops, stride=(2, 2), padding=(1, 1, 1, 1)).input_extent == (55, 55)
+    # a window that never reaches the last real row reads only the rows it covers
+    valid = {"K": 8, "C": 8, "OY": 27, "OX": 27, "FY": 3, "FX": 3}
+    assert Layer("v", "Conv", valid, stride=(2, 2), input_size=(56, 56)).input_extent == (55, 55)
+    # the real size is part of the shape key: it changes the cost
+    assert conv.key != Layer("c", "Conv", loops, stride=(2, 2), padding=(1, 1, 1, 1)).key
+
+
+def test_zoo_and_onnx_record_the_real_input_size():
+    from pathlib import Path
+
+    from carbonspot.workload import zoo
+    from carbonspot.workload.readers.onnx import load_onnx_workload
+
+    onnx_path = Path(__file__).resolve().parent / "data" / "onnx" / "resnet18.onnx"
+    for wl in (zoo.load_workload("resnet18"), load_onnx_workload(onnx_path)):
+        convs = [la for la in wl.layers if la.operator == "Conv"]
+        assert all(la.input_size is not None for la in convs)
+        s2 = [la for la in convs if la.stride == (2, 2) and la.loops["FY"] == 3]
+        assert s2 and all(la.input_extent == la.input_size for la in s2)

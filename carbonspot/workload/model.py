@@ -84,6 +84,9 @@ class Layer:
     # loader did not record the graph (then layers are taken as a chain). Not part of ``key``:
     # it changes which memories hold the activations (carbonspot-model.md §9.5), not the shape.
     inputs: tuple[str, ...] | None = None
+    # real input rows and columns (IY, IX) when the source knows them (ONNX shapes, the zoo,
+    # ZigZag's pr_loop_sizes); None: taken as the window extent minus both paddings
+    input_size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         full = {d: int(self.loops.get(d, 1)) for d in LOOP_DIMS}
@@ -112,6 +115,7 @@ class Layer:
             self.precision,
             self.constant_operands,
             self.costless,
+            self.input_size,
         )
 
     @property
@@ -131,12 +135,23 @@ class Layer:
 
     @property
     def input_extent(self) -> tuple[int, int]:
-        """Input rows and columns actually read (IY, IX), padding removed."""
+        """Input rows and columns actually read (IY, IX), padding removed.
+
+        The window covers rows ``-top ... extent - top - 1``; the real rows among them are
+        ``min(IY_real, extent - top)``. A strided conv need not reach its bottom padding (a
+        3x3, stride-2, pad-1 conv with 28 output rows reads all 56 rows of a 56-row input,
+        not 57 - 2 = 55), so with ``input_size`` known the real size clips the window; ZigZag
+        does the same with ``pr_loop_sizes``. Without it, both paddings are subtracted.
+        """
         sy, sx = self.stride
         dy, dx = self.dilation
         top, left, bottom, right = self.padding
-        iy = pr_extent(self.loops["OY"], self.loops["FY"], sy, dy) - top - bottom
-        ix = pr_extent(self.loops["OX"], self.loops["FX"], sx, dx) - left - right
+        iy = pr_extent(self.loops["OY"], self.loops["FY"], sy, dy) - top
+        ix = pr_extent(self.loops["OX"], self.loops["FX"], sx, dx) - left
+        if self.input_size is None:
+            iy, ix = iy - bottom, ix - right
+        else:
+            iy, ix = min(iy, self.input_size[0]), min(ix, self.input_size[1])
         return max(1, iy), max(1, ix)
 
     def tile_elements(self, operand: str, tile: dict[str, int]) -> int:

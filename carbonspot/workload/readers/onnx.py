@@ -197,6 +197,7 @@ def _conv_layer(g: _Graph, node: Any, name: str, precision: Precision) -> Layer 
         padding=(top, left, bottom, right),
         precision=precision,
         constant_operands=("W",) if constant else (),
+        input_size=(h, width),
     )
 
 
@@ -282,6 +283,7 @@ def _pool_layer(g: _Graph, node: Any, name: str, precision: Precision) -> Layer 
             loops={"B": n, "G": c, "FY": h, "FX": width},
             precision=pool_precision,
             costless=True,
+            input_size=(h, width),
         )
     attrs = g.attrs(node)
     kernel = _ints(attrs, "kernel_shape", (1, 1))
@@ -308,6 +310,7 @@ def _pool_layer(g: _Graph, node: Any, name: str, precision: Precision) -> Layer 
         padding=(top, left, bottom, right),
         precision=pool_precision,
         costless=True,
+        input_size=(h, width),
     )
 
 

@@ -31,6 +31,7 @@ LAYER_KEYS = (
     "constant_operands",
     "costless",
     "inputs",
+    "input_size",
 )
 PRECISION_KEYS = ("input_bits", "weight_bits", "psum_bits", "output_bits")
 COSTED_BY_DEFAULT = ("Conv", "Gemm", "MatMul")
@@ -170,6 +171,9 @@ def _layer(doc: Any, index: int, default_precision: Precision, ck: _Checker) -> 
         precision=precision,
         constant_operands=constant,
         costless=costless,
+        input_size=(
+            ck.pair(doc["input_size"], f"{field}.input_size") if "input_size" in doc else None
+        ),
     )
 
 
@@ -291,6 +295,8 @@ def workload_to_dict(workload: Workload) -> dict[str, Any]:
         item["costless"] = layer.costless
         if layer.inputs is not None:
             item["inputs"] = list(layer.inputs)
+        if layer.input_size is not None:
+            item["input_size"] = list(layer.input_size)
         layers.append(item)
     doc["layers"] = layers
     return doc

@@ -264,20 +264,32 @@ def _convert_layer(doc: Any, index: int, source: str) -> Layer:
                 )
             first, second = (0, 2) if axis == "Y" else (1, 3)
             padding[first], padding[second] = begin, end
-    elif pr_sizes is not None:  # derive padding from the true input sizes
+    true_size: dict[str, int] = {}  # real input size per axis (ZigZag's pr_loop_sizes)
+    if pr_sizes is not None:
         if not isinstance(pr_sizes, list) or len(pr_sizes) != len(pr_dims):
             raise ctx.fail("pr_loop_sizes", "expected one size per pr_loop_dims entry", "integers")
         for k, (dim, size) in enumerate(zip(pr_dims, pr_sizes, strict=True)):
-            size = _int(ctx, size, f"pr_loop_sizes[{k}]")
             axis = axis_of.get(dim.lower())
             if axis is None:
                 raise ctx.fail(
                     f"pr_loop_dims[{k}]", f"{dim!r} has no dimension relation", list(relations)
                 )
+            true_size[axis] = _int(ctx, size, f"pr_loop_sizes[{k}]")
+    if pad_doc is None:  # derive padding from the true input sizes
+        for axis, size in true_size.items():
             extent = pr_extent(loops[f"O{axis}"], loops[f"F{axis}"], stride[axis], dilation[axis])
             total = max(extent - size, 0)
             first, second = (0, 2) if axis == "Y" else (1, 3)
             padding[first], padding[second] = total // 2, total - total // 2
+    input_size = None
+    if true_size:
+        ext = {
+            a: pr_extent(loops[f"O{a}"], loops[f"F{a}"], stride[a], dilation[a])
+            - padding[0 if a == "Y" else 1]
+            - padding[2 if a == "Y" else 3]
+            for a in ("Y", "X")
+        }
+        input_size = (true_size.get("Y", ext["Y"]), true_size.get("X", ext["X"]))
 
     return Layer(
         name=str(name),
@@ -289,6 +301,7 @@ def _convert_layer(doc: Any, index: int, source: str) -> Layer:
         precision=precision,
         constant_operands=constant,
         costless=operator in ("Pool", "Add"),
+        input_size=input_size,
     )
 
 

@@ -114,6 +114,7 @@ class NetBuilder:
             dilation=d,
             padding=pads,
             inputs=self._from(None),
+            input_size=self.shape[1:],
         )
         self.shape = (out_channels, oy, ox)
         return self._emit(layer)
@@ -158,6 +159,7 @@ class NetBuilder:
             precision=POOL_PRECISION,
             costless=True,
             inputs=self._from(None),
+            input_size=(h, w),
         )
         self.shape = (c, oy, ox)
         return self._emit(layer)
