@@ -9,7 +9,39 @@ import yaml
 
 from carbonspot.errors import InputError
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _DuplicateKey(Exception):
+    """A mapping lists a key twice (YAML says keys are unique; PyYAML keeps the last)."""
+
+    def __init__(self, key: Any, first_line: int, second_line: int) -> None:
+        super().__init__(key)
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+class _UniqueKeyLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, rejecting a key repeated in one mapping instead of keeping the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue  # `<<: *anchor` merges may be overridden by explicit keys
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # unhashable keys: the base constructor reports them
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKey(key, seen[key], line)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+_LOADER = _UniqueKeyLoader
 
 
 def read_text(path: str | Path) -> str:
@@ -34,9 +66,16 @@ def read_text(path: str | Path) -> str:
 
 
 def parse_yaml_text(text: str, source: str) -> Any:
-    """Safe-load YAML text; syntax and value errors name the line and column."""
+    """Safe-load YAML text; syntax errors and repeated keys name the line(s)."""
     try:
         return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except _DuplicateKey as dup:
+        raise InputError(
+            f"key {dup.key!r} is given twice, at lines {dup.first_line} and {dup.second_line}",
+            source=source,
+            field=str(dup.key),
+            allowed="each key once per mapping",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

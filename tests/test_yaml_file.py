@@ -1,0 +1,31 @@
+"""YAML input: a key given twice in one mapping is an error naming the key and both lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbonspot.cli import main
+from carbonspot.errors import InputError
+from carbonspot.yaml_file import parse_yaml_text
+
+
+def test_duplicated_key_names_key_and_both_lines():
+    with pytest.raises(InputError) as err:
+        parse_yaml_text(
+            "name: n\nlayers:\n  - loops:\n      K: 2\n      C: 3\n      K: 4\n", "w.yaml"
+        )
+    msg = str(err.value)
+    assert "w.yaml" in msg and "'K'" in msg and "lines 4 and 6" in msg
+
+
+def test_same_key_in_different_mappings_and_merge_keys_are_fine():
+    doc = parse_yaml_text("a: {k: 1}\nb: {k: 2}\nbase: &x {k: 1}\nm: {<<: *x, k: 3}\n", "ok.yaml")
+    assert doc == {"a": {"k": 1}, "b": {"k": 2}, "base": {"k": 1}, "m": {"k": 3}}
+
+
+def test_workload_file_with_a_loop_twice_exits_2(tmp_path, capsys):
+    path = tmp_path / "net.yaml"
+    path.write_text("name: n\nlayers:\n  - operator: Conv\n    loops: {K: 8, C: 8, K: 16}\n")
+    assert main(["workload", "show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "net.yaml" in err and "'K'" in err and "Traceback" not in err
