@@ -17,11 +17,12 @@ What is measured, and how:
   ``evaluate_workload`` calls of one design on all the suite's workloads, summed. Building the
   accelerators (one per workload and preset, as ``carbonspot.design`` does) is NOT
   timed: they are built when the design is drawn.
-* Cold cache: ``carbonspot.evaluate.clear_cache()`` before every design and mode, so no layer
-  result is reused from another design or mode (layers repeated within a design's workloads
-  are still served from the cache, as in a study). Lower-level per-process caches (spatial
-  candidates, loop orderings, accelerator tables) persist as they do in a study process;
-  ``--cold-all`` clears those too.
+* Cold cache: one ``carbonspot.evaluate.Evaluator`` for the run (as a study process holds
+  one), its layer results cleared (``clear_layer_results()``) before every design and mode, so
+  no layer result is reused from another design or mode (layers repeated within a design's
+  workloads are still served from the cache, as in a study). Lower-level caches (the
+  evaluator's spatial candidates, loop orderings, accelerator tables) persist as they do in a
+  study process; ``--cold-all`` clears those too.
 * Warm JIT: one small evaluation (template dimc, dim=16, first workload, both presets) is run
   and timed separately first. Its time is the numba kernel's start-up: loading the on-disk
   compile cache (~0.5 s), or compiling the kernel on the very first run ever (~60-90 s).
@@ -222,18 +223,17 @@ class WorkCounter:
                 setattr(mod, name, fn)
 
 
-def clear_all_caches() -> int:
-    """Clear the per-process caches of the models too (spatial candidates, orderings, tables).
+def clear_all_caches(evaluator: ev.Evaluator) -> int:
+    """Clear the evaluator's caches and the models' memoised tables (orderings, accelerators).
 
     The kernel's work arrays (``fastmap._work``) are kept: they are allocated once per process.
     Returns the number of caches cleared.
     """
-    from carbonspot.mapper import exhaustive as mapper
-
     n = 0
-    mapper._SPATIAL_CACHE.clear()
+    evaluator.clear()
     for mod in list(sys.modules.values()):
-        if not getattr(mod, "__name__", "").startswith("carbonspot.models"):
+        modname = getattr(mod, "__name__", "")
+        if not modname.startswith(("carbonspot.mapper", "carbonspot.cost", "carbonspot.hardware")):
             continue
         for name, obj in list(vars(mod).items()):
             if name == "_work" or not callable(getattr(obj, "cache_clear", None)):
@@ -265,14 +265,15 @@ def run_design(
     workloads: Sequence[Workload],
     mode: str,
     counter: WorkCounter,
+    evaluator: ev.Evaluator,
     cold_all: bool = False,
     progress: Callable[[str, float], None] | None = None,
 ) -> Run:
     """Evaluate ``design`` on every workload in ``mode``, cold layer cache; CPU time of it."""
     preset, mapper = MODES[mode]
-    ev.clear_cache()
+    evaluator.clear_layer_results()
     if cold_all:
-        clear_all_caches()
+        clear_all_caches(evaluator)
     results: list[WorkloadResult | None] = []
     per: dict[str, float] = {}
     infeasible = 0
@@ -281,7 +282,7 @@ def run_design(
             start = time.process_time()
             try:
                 res: WorkloadResult | None = ev.evaluate_workload(
-                    acc, workload, objective=design.objective, preset=preset, mapper=mapper
+                    acc, workload, design.objective, preset, mapper=mapper, evaluator=evaluator
                 )
             except InputError:
                 res = None
@@ -294,16 +295,16 @@ def run_design(
     return Run(sum(per.values()), per, dict(counter.counts), results, infeasible)
 
 
-def warm_up(workloads: Sequence[Workload]) -> dict[str, dict[str, float]]:
+def warm_up(workloads: Sequence[Workload], evaluator: ev.Evaluator) -> dict[str, dict[str, float]]:
     """One small evaluation per preset of the fast mapper (loads or compiles the kernel)."""
     out = {}
     for preset in ("corrected", "carbonspot2025"):
         acc = build_accelerator("dimc", {"dim": 16}, preset, workloads[0])
-        ev.clear_cache()
+        evaluator.clear_layer_results()
         wall, cpu = time.perf_counter(), time.process_time()
-        ev.evaluate_workload(acc, workloads[0], objective="edp", preset=preset, mapper="fast")
+        evaluator.evaluate_workload(acc, workloads[0], "edp", preset, mapper="fast")
         out[preset] = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
-    ev.clear_cache()
+    evaluator.clear_layer_results()
     return out
 
 
@@ -450,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{min(args.exhaustive, args.designs)}{'  cold-all' if args.cold_all else ''}"
     )
 
-    warm = warm_up(workloads)
+    evaluator = ev.Evaluator()  # one per process, as a study session holds one
+    warm = warm_up(workloads, evaluator)
     print(
         "JIT warm-up (dimc dim=16 on "
         f"{names[0]}): "
@@ -499,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
                 def progress(name: str, ms: float) -> None:
                     print(f" {name} {ms:.0f} ms", end="", flush=True)
 
-            run = run_design(d, workloads, mode, counter, args.cold_all, progress)
+            run = run_design(d, workloads, mode, counter, evaluator, args.cold_all, progress)
             runs[mode] = run
             per_mode_ms[mode].append(run.cpu_ms)
             infeasible[mode] += run.infeasible

@@ -8,8 +8,14 @@ input + output (+ all of the workload's weights if it stores weights), weights a
 memory serving every array dimension that holds all weights. A layer that no mapping fits
 gives ``LayerResult(feasible=False, reason=…)`` and an infeasible workload result.
 
-Per-layer results are cached by (layer shape, accelerator, objective, preset, pruning,
-hint, user mapping), so repeated layers and repeated designs cost nothing.
+An :class:`Evaluator` holds the mapper's :class:`~carbonspot.mapper.config.MapperConfig` and
+the caches: per-layer results by (layer shape, accelerator, objective, preset, pruning, hint,
+user mapping, mapper config), and the mapper's spatial candidates
+(:class:`~carbonspot.mapper.config.MappingCache`), so repeated layers and repeated designs
+cost nothing. The functions take an optional ``evaluator``; a caller that evaluates many
+designs in one process (a sweep worker, a study session) creates one and passes it to every
+call. Without one they use a private per-process evaluator (the default config), which keeps
+the behaviour of callers that pass none.
 """
 
 from __future__ import annotations
@@ -22,9 +28,8 @@ from carbonspot.cost.results import LayerResult, WorkloadResult
 from carbonspot.errors import InputError
 from carbonspot.hardware import figures as cost_hw
 from carbonspot.hardware.model import Accelerator
+from carbonspot.mapper.config import DEFAULT_CONFIG, MapperConfig, MappingCache
 from carbonspot.mapper.exhaustive import (
-    DEFAULT_MAPPER,
-    MAPPERS,
     OBJECTIVES,
     Choice,
     best_mapping,
@@ -35,6 +40,7 @@ from carbonspot.presets import Preset, get_preset
 from carbonspot.workload.model import Layer, Workload
 
 __all__ = [
+    "Evaluator",
     "evaluate_layer",
     "evaluate_workload",
     "default_hint",
@@ -51,33 +57,15 @@ TEMPLATE_HINTS: dict[str, dict[str, list[str]]] = {
     "dimc": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
 }
 
-_CACHE: OrderedDict[tuple, LayerResult] = OrderedDict()
-_CACHE_MAX = 20000
-
-
-def clear_cache() -> None:
-    """Forget all cached layer results."""
-    _CACHE.clear()
-
 
 def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
     """The template's spatial hint (None = every layer dim allowed on every array dim)."""
     return TEMPLATE_HINTS.get(acc.name.lower())
 
 
-def _check(objective: str, preset: str | Preset | None, mapper: str = DEFAULT_MAPPER) -> Preset:
-    if objective not in OBJECTIVES:
-        raise InputError(
-            f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES
-        )
-    if mapper not in MAPPERS:
-        raise InputError(f"unknown mapper {mapper!r}", field="--mapper", allowed=MAPPERS)
-    return get_preset(preset)
-
-
-def _search(mapper: str):
-    """The per-layer search of ``mapper`` (both return the same optimum)."""
-    if mapper == "fast":
+def _search(kind: str):
+    """The per-layer search of mapper ``kind`` (both return the same optimum)."""
+    if kind == "fast":
         from carbonspot.mapper.fast import best_mapping_fast  # imports numba: lazily
 
         return best_mapping_fast
@@ -324,6 +312,151 @@ def _fit_reason(layer: Layer, acc: Accelerator, n_levels: dict[str, int] | None)
     return f"layer {layer.name!r}: " + "; ".join(parts)
 
 
+class Evaluator:
+    """Evaluates layers and workloads with one mapper config, keeping what it found.
+
+    Owns the per-layer results (least recently used first out, at most
+    ``max_layer_results``) and the mapper's :class:`MappingCache`; every key includes the
+    preset and the :class:`MapperConfig` of the search, so results of other settings are
+    never returned. One evaluator per process is the intended use (not thread-safe): create it
+    where the designs are evaluated (a sweep worker's initialiser, a study session) and pass
+    it to :func:`evaluate_workload` / :func:`evaluate_layer`, or call its methods.
+    """
+
+    def __init__(
+        self,
+        config: MapperConfig = DEFAULT_CONFIG,
+        *,
+        max_layer_results: int = 20000,
+        mapping_cache: MappingCache | None = None,
+    ) -> None:
+        self.config = config
+        self.max_layer_results = max_layer_results
+        self.mapping_cache = MappingCache() if mapping_cache is None else mapping_cache
+        self._layers: OrderedDict[tuple, LayerResult] = OrderedDict()
+
+    def evaluate_layer(
+        self,
+        layer: Layer,
+        acc: Accelerator,
+        objective: str = "edp",
+        preset: str | Preset | None = "corrected",
+        mapping: Any = None,
+        n_levels: dict[str, int] | None = None,
+        mapper: str | None = None,
+    ) -> LayerResult:
+        """:func:`evaluate_layer` with this evaluator's config and caches."""
+        p, config = self._resolve(objective, preset, mapper)
+        return self._layer(layer, acc, objective, p, config, mapping, n_levels)
+
+    def evaluate_workload(
+        self,
+        acc: Accelerator,
+        workload: Workload,
+        objective: str = "edp",
+        preset: str | Preset | None = "corrected",
+        mapping: Any = None,
+        mapper: str | None = None,
+    ) -> WorkloadResult:
+        """:func:`evaluate_workload` with this evaluator's config and caches."""
+        p, config = self._resolve(objective, preset, mapper)
+        return self._workload(acc, workload, objective, p, config, mapping)
+
+    def clear_layer_results(self) -> None:
+        """Forget the cached layer results (the spatial candidates are kept)."""
+        self._layers.clear()
+
+    def clear(self) -> None:
+        """Forget everything cached: layer results and spatial candidates."""
+        self._layers.clear()
+        self.mapping_cache.clear()
+
+    def _resolve(
+        self, objective: str, preset: str | Preset | None, mapper: str | None
+    ) -> tuple[Preset, MapperConfig]:
+        """The public arguments checked and resolved once: the preset and the config."""
+        if objective not in OBJECTIVES:
+            raise InputError(
+                f"unknown objective {objective!r}", field="--objective", allowed=OBJECTIVES
+            )
+        config = self.config if mapper is None else self.config.with_kind(mapper)
+        return get_preset(preset), config
+
+    def _layer(
+        self,
+        layer: Layer,
+        acc: Accelerator,
+        objective: str,
+        p: Preset,
+        config: MapperConfig,
+        mapping: Any,
+        n_levels: dict[str, int] | None,
+    ) -> LayerResult:
+        if layer.costless:
+            return LayerResult(
+                layer=layer.name, operator=layer.operator, macs=layer.macs, feasible=True,
+                energy_pj=0.0, latency_cycles=0.0, utilization=0.0,
+            )  # fmt: skip
+        if n_levels is None:
+            n_levels = memory_tops(acc, [layer])[0]
+        spatial = _spatial_for(layer, mapping)
+        hint = default_hint(acc)
+        if mapping is not None and hasattr(mapping, "hint_for"):
+            hint = mapping.hint_for(layer) or hint
+        hint_key = tuple((k, tuple(v)) for k, v in hint.items()) if hint else None
+        key = (
+            layer.key, acc, objective, p, tuple(sorted(n_levels.items())), spatial, hint_key,
+            config,
+        )  # fmt: skip
+        hit = self._layers.get(key)
+        if hit is not None:
+            self._layers.move_to_end(key)
+            return _renamed(hit, layer)
+        search = _search(config.kind)
+        options = dict(hint=hint, spatial=spatial, config=config, cache=self.mapping_cache)
+        choice = search(layer, acc, p, objective, n_levels=n_levels, **options)
+        full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
+        if choice is None and n_levels != full:
+            # the pruned hierarchy can be too tight once partial sums and the other operands'
+            # tiles share the new top level: fall back to the whole hierarchy for this layer
+            choice = search(layer, acc, p, objective, n_levels=full, **options)
+        if choice is None:
+            res = _infeasible(layer, _fit_reason(layer, acc, full))
+        else:
+            res = _layer_result(layer, acc, choice, p)
+        self._layers[key] = res
+        if len(self._layers) > self.max_layer_results:
+            self._layers.popitem(last=False)
+        return _renamed(res, layer)
+
+    def _workload(
+        self,
+        acc: Accelerator,
+        workload: Workload,
+        objective: str,
+        p: Preset,
+        config: MapperConfig,
+        mapping: Any,
+    ) -> WorkloadResult:
+        layers = list(workload.compute_layers)
+        tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
+        results = [
+            self._layer(lay, acc, objective, p, config, mapping, t)
+            for lay, t in zip(layers, tops, strict=False)
+        ]
+        return _workload_result(acc, workload, results, p)
+
+
+# The evaluator of callers that pass none (design.py, report/, cli/ today): one per process,
+# private; pass your own Evaluator to control its config and lifetime.
+_DEFAULT_EVALUATOR = Evaluator()
+
+
+def clear_cache() -> None:
+    """Forget the layer results of the default evaluator (callers that pass no evaluator)."""
+    _DEFAULT_EVALUATOR.clear_layer_results()
+
+
 def evaluate_layer(
     layer: Layer,
     acc: Accelerator,
@@ -331,50 +464,20 @@ def evaluate_layer(
     preset: str | Preset | None = "corrected",
     mapping: Any = None,
     n_levels: dict[str, int] | None = None,
-    mapper: str = DEFAULT_MAPPER,
+    mapper: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> LayerResult:
     """Best mapping of one layer and its cost (or why nothing fits).
 
     ``mapping`` is a :class:`SpatialMapping`, a ``{"D1": [("K", 16)], …}`` dict or a
     loaded mapping file (``carbonspot.mapping.readers.yaml.load_mapping``); ``n_levels`` the
     per-operand levels kept (default: pruning for this layer alone); ``mapper`` the search
-    (:data:`MAPPERS`: ``fast`` or ``exhaustive``, same optimum).
+    (``fast`` or ``exhaustive``, :data:`carbonspot.mapper.config.MAPPERS`, same optimum;
+    ``None`` = the evaluator's config, ``fast`` by default); ``evaluator`` the config and
+    caches to use (``None`` = the process's default evaluator).
     """
-    p = _check(objective, preset, mapper)
-    if layer.costless:
-        return LayerResult(
-            layer=layer.name, operator=layer.operator, macs=layer.macs, feasible=True,
-            energy_pj=0.0, latency_cycles=0.0, utilization=0.0,
-        )  # fmt: skip
-    if n_levels is None:
-        n_levels = memory_tops(acc, [layer])[0]
-    spatial = _spatial_for(layer, mapping)
-    hint = default_hint(acc)
-    if mapping is not None and hasattr(mapping, "hint_for"):
-        hint = mapping.hint_for(layer) or hint
-    hint_key = tuple((k, tuple(v)) for k, v in hint.items()) if hint else None
-    key = (
-        layer.key, acc, objective, p, tuple(sorted(n_levels.items())), spatial, hint_key, mapper,
-    )  # fmt: skip
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        return _renamed(hit, layer)
-    search = _search(mapper)
-    choice = search(layer, acc, p, objective, n_levels=n_levels, hint=hint, spatial=spatial)
-    full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
-    if choice is None and n_levels != full:
-        # the pruned hierarchy can be too tight once partial sums and the other operands'
-        # tiles share the new top level: fall back to the whole hierarchy for this layer
-        choice = search(layer, acc, p, objective, n_levels=full, hint=hint, spatial=spatial)
-    if choice is None:
-        res = _infeasible(layer, _fit_reason(layer, acc, full))
-    else:
-        res = _layer_result(layer, acc, choice, p)
-    _CACHE[key] = res
-    if len(_CACHE) > _CACHE_MAX:
-        _CACHE.popitem(last=False)
-    return _renamed(res, layer)
+    ev = _DEFAULT_EVALUATOR if evaluator is None else evaluator
+    return ev.evaluate_layer(layer, acc, objective, preset, mapping, n_levels, mapper)
 
 
 def _renamed(res: LayerResult, layer: Layer) -> LayerResult:
@@ -404,20 +507,23 @@ def evaluate_workload(
     objective: str = "edp",
     preset: str | Preset | None = "corrected",
     mapping: Any = None,
-    mapper: str = DEFAULT_MAPPER,
+    mapper: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> WorkloadResult:
     """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility.
 
-    ``mapper`` picks the per-layer search (:data:`MAPPERS`; ``fast`` and ``exhaustive``
-    return the same optimum).
+    ``mapper`` picks the per-layer search (``fast`` or ``exhaustive``, same optimum; ``None`` =
+    the evaluator's config); ``evaluator`` the config and caches to use (``None`` = the
+    process's default evaluator).
     """
-    p = _check(objective, preset, mapper)
-    layers = list(workload.compute_layers)
-    tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
-    results = [
-        evaluate_layer(lay, acc, objective, p, mapping=mapping, n_levels=t, mapper=mapper)
-        for lay, t in zip(layers, tops, strict=False)
-    ]
+    ev = _DEFAULT_EVALUATOR if evaluator is None else evaluator
+    return ev.evaluate_workload(acc, workload, objective, preset, mapping, mapper)
+
+
+def _workload_result(
+    acc: Accelerator, workload: Workload, results: list[LayerResult], p: Preset
+) -> WorkloadResult:
+    """The layer results summed, with the accelerator's area and clock under preset ``p``."""
     area, area_bd = cost_hw.accelerator_area_mm2(acc, p)
     tclk, tclk_bd = cost_hw.accelerator_tclk_ns(acc, p)
     bad = [r for r in results if not r.feasible]

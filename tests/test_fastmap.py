@@ -29,6 +29,7 @@ from carbonspot.evaluate import default_hint, layer_graph, memory_tops
 from carbonspot.mapper import _kernel as kn
 from carbonspot.mapper import exhaustive as mp
 from carbonspot.mapper import fast as fastmap
+from carbonspot.mapper.config import DEFAULT_CONFIG
 from carbonspot.mapping.model import SpatialMapping
 from carbonspot.presets import get_preset
 from carbonspot.search.files.study_file import load_study_file
@@ -404,7 +405,7 @@ def test_mixed_unrollings_match_the_enumeration():
         sizes = {d: rng.choice([1, 2, 3, 4, 6, 8, 9, 12, 16, 24, 32, 7, 10]) for d in mp.ZZ_ORDER}
         single = [d for d in mp.ZZ_ORDER if d in hints and sizes[d] > 1 and rng.random() < 0.9]
         pool = [(d, f) for d in single for f in mp.prime_factors(sizes[d])]
-        if len(pool) > mp.MIX_POOL_LIMIT:
+        if len(pool) > DEFAULT_CONFIG.mix_pool_limit:
             continue
         size = rng.choice([2, 3, 4, 8, 12, 16, 32, 64, 128])
         assert mp._combination_mixes(hints, pool, size) == _mixes_by_enumeration(hints, pool, size)

@@ -3,9 +3,14 @@
 Spatial (carbonspot-model.md §9.1): per array dimension the hinted layer dims, each unrolled
 ``min(layer, array)`` and capped by the innermost memory's bandwidth / precision for the
 operands it serves; mixed unrollings from prime factors; the first two per array dimension by
-utilisation (``carbonspot2025``; ``corrected`` keeps all, visited by a lower bound of the
-objective); their Cartesian product; then the weight-diagonal OX/OY augmentation of the
-activation-served dimension (the activation register is enlarged accordingly).
+utilisation (``carbonspot2025``; ``corrected`` keeps all, or the first
+``MapperConfig.spatial_per_dim``, visited by a lower bound of the objective); their Cartesian
+product; then the weight-diagonal OX/OY augmentation of the activation-served dimension (the
+activation register is enlarged accordingly).
+
+The knobs come in a frozen :class:`~carbonspot.mapper.config.MapperConfig` and the spatial
+candidates are kept in a :class:`~carbonspot.mapper.config.MappingCache` the caller owns,
+keyed with that config; nothing here is a module-global setting or cache.
 
 Temporal (carbonspot-model.md §9.3, zigzag-model.md §6.2-§6.3): temporal loop sizes are
 factorised into loop prime factors, merged to at most ``LPF_LIMIT`` (raised to the number
@@ -27,23 +32,26 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from carbonspot.cost import model as cm
 from carbonspot.hardware.model import Accelerator
+from carbonspot.mapper.config import DEFAULT_CONFIG, MapperConfig, MappingCache
+
+# the mapper kinds, defined with the config and read from here by the layers above
+from carbonspot.mapper.config import DEFAULT_MAPPER as DEFAULT_MAPPER
+from carbonspot.mapper.config import MAPPERS as MAPPERS
 from carbonspot.mapping.model import DIM_INDEX, SpatialMapping, TemporalMapping
 from carbonspot.presets import Preset
 from carbonspot.workload.model import Layer
 
+# LPFs per nest before merging (LOMA's default; the compiled kernel has the same limit built in)
 LPF_LIMIT = 6
 # ZigZag's loop dict order for ONNX layers (tie-breaks in LPF merging, candidate order).
 ZZ_ORDER = ("B", "K", "G", "OX", "OY", "C", "FX", "FY")
 OBJECTIVES = ("edp", "energy", "latency")
-# Searches returning the same per-layer optimum: ``fast`` (branch-and-bound, compiled,
-# carbonspot.mapper.fast) and ``exhaustive`` (every candidate, numpy; for verification).
-MAPPERS = ("fast", "exhaustive")
-DEFAULT_MAPPER = "fast"
 
 
 def prime_factors(n: int) -> list[int]:
@@ -74,12 +82,20 @@ def _inner_memories(acc: Accelerator) -> dict[str, object]:
 
 
 def spatial_candidates(
-    layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
+    layer: Layer,
+    acc: Accelerator,
+    hint: dict[str, list[str]] | None,
+    preset: Preset,
+    config: MapperConfig = DEFAULT_CONFIG,
+    cache: MappingCache | None = None,
 ) -> list[tuple[SpatialMapping, dict[str, float]]]:
     """Spatial mappings to try, each with the memory-size scaling it needs (diagonal).
 
-    Only the array and the innermost memories matter, so results are cached on those.
+    Only the array and the innermost memories matter, so with a ``cache`` the list is kept
+    under those (and the preset and config); without one it is built afresh.
     """
+    if cache is None:
+        return _spatial_candidates(layer, acc, hint, preset, config)
     inner = _inner_memories(acc)
     key = (
         layer.key,
@@ -87,21 +103,17 @@ def spatial_candidates(
         tuple((op, m.name, m.r_bw_bits, m.w_bw_bits, m.served_dims) for op, m in inner.items()),
         tuple((k, tuple(v)) for k, v in hint.items()) if hint else None,
         preset,
+        config,
     )
-    hit = _SPATIAL_CACHE.get(key)
-    if hit is None:
-        hit = _spatial_candidates(layer, acc, hint, preset)
-        if len(_SPATIAL_CACHE) > 50000:
-            _SPATIAL_CACHE.clear()
-        _SPATIAL_CACHE[key] = hit
-    return hit
-
-
-_SPATIAL_CACHE: dict[tuple, list] = {}
+    return cache.spatial(key, lambda: _spatial_candidates(layer, acc, hint, preset, config))
 
 
 def per_dim_candidates(
-    layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
+    layer: Layer,
+    acc: Accelerator,
+    hint: dict[str, list[str]] | None,
+    preset: Preset,
+    config: MapperConfig = DEFAULT_CONFIG,
 ) -> tuple[dict[str, list[str]], list[list]]:
     """Unrolling choices per array dimension (in ``acc.array.dims`` order) and the full hint.
 
@@ -133,21 +145,27 @@ def per_dim_candidates(
         single = [(d, maxu[oa][d]) for d in loop_order if maxu[oa][d] != 1 and d in hints]
         cands: list = [((d, u),) for d, u in single]
         pool = [(d, f) for d, _ in single for f in prime_factors(layer.loops[d])]
-        if single and len(hints) >= 2 and (len(pool) > MIX_POOL_LIMIT or len(hints) > 3):
+        if single and len(hints) >= 2 and (len(pool) > config.mix_pool_limit or len(hints) > 3):
             cands += _mix_divisors(layer, [d for d, _ in single], size)
         elif single and len(hints) >= 2:
             cands += _combination_mixes(hints, pool, size)
         cands.sort(key=lambda c: math.prod(e[1] for e in c), reverse=True)
-        keep = 2 if preset.spatial_top_two_per_dim else SPATIAL_PER_DIM
+        keep = 2 if preset.spatial_top_two_per_dim else config.spatial_per_dim
         if keep:
             cands = cands[:keep]
         per_oa.append(cands or [None])
     return hint, per_oa
 
 
-def _spatial_candidates(layer, acc, hint, preset):
+def _spatial_candidates(
+    layer: Layer,
+    acc: Accelerator,
+    hint: dict[str, list[str]] | None,
+    preset: Preset,
+    config: MapperConfig,
+) -> list[tuple[SpatialMapping, dict[str, float]]]:
     dims = acc.array.dims
-    hint, per_oa = per_dim_candidates(layer, acc, hint, preset)
+    hint, per_oa = per_dim_candidates(layer, acc, hint, preset, config)
     out = []
     dropped: list = []
     seen = set()
@@ -166,14 +184,6 @@ def _spatial_candidates(layer, acc, hint, preset):
             out.append((sm, scale))
     # the original would have crashed; never leave a layer without candidates
     return out or dropped[:1]
-
-
-# corrected preset: spatial candidates kept per array dim, best utilisation first (None = all)
-SPATIAL_PER_DIM: int | None = None
-
-# Above this many prime factors (or more than 3 hinted dims) the original's enumeration of
-# combinations explodes; the distinct mixes are then listed as divisor tuples (same set).
-MIX_POOL_LIMIT = 12
 
 
 def _combination_mixes(hints: list[str], pool: list[tuple[str, int]], size: int) -> list[tuple]:
@@ -608,8 +618,19 @@ def _objective_bound(energy: float, cycles: float, objective: str) -> float:
     return cycles + 1e-12 * energy
 
 
-def search_temporal(prob: cm.Problem, objective: str):
-    """Best ordering for one spatial mapping: (objective, dims, sizes, cuts, n) or None."""
+class TemporalBest(NamedTuple):
+    """The best loop nest of one spatial candidate (arrays of one row)."""
+
+    objective: float  # objective_value of the nest (EDP in cycles × pJ, or energy/latency)
+    dims: np.ndarray  # (1, N) LOOP_DIMS index per loop, innermost first
+    sizes: np.ndarray  # (1, N) loop sizes
+    cuts: dict[str, np.ndarray]  # per operand (1, n_levels): end index of each memory level
+    n_valid: int  # orderings that fit the memories (searched)
+    costs: cm.Costs  # the nest's costs, with breakdowns
+
+
+def search_temporal(prob: cm.Problem, objective: str) -> TemporalBest | None:
+    """Best ordering for one spatial mapping, or None when no ordering fits."""
     if prob.preset.lpf_single_merge_order:
         dims, sizes = orderings(loop_prime_factors(prob.temporal))
     else:
@@ -625,7 +646,9 @@ def search_temporal(prob: cm.Problem, objective: str):
     obj = objective_value(costs, objective)
     i = int(np.argmin(obj))
     one = {op: c[i : i + 1] for op, c in cuts.items()}
-    return float(obj[i]), dims[i : i + 1], sizes[i : i + 1], one, int(valid.sum()), costs.pick(i)
+    return TemporalBest(
+        float(obj[i]), dims[i : i + 1], sizes[i : i + 1], one, int(valid.sum()), costs.pick(i)
+    )
 
 
 def best_mapping(
@@ -636,13 +659,20 @@ def best_mapping(
     n_levels: dict[str, int] | None = None,
     hint: dict[str, list[str]] | None = None,
     spatial: SpatialMapping | None = None,
+    *,
+    config: MapperConfig = DEFAULT_CONFIG,
+    cache: MappingCache | None = None,
 ) -> Choice | None:
-    """Search spatial candidates × temporal orderings; None if nothing fits."""
+    """Search spatial candidates × temporal orderings; None if nothing fits.
+
+    ``config`` sets the candidate generation; ``cache`` (optional) keeps the spatial
+    candidates for the next layer of the same shape on a similar accelerator.
+    """
     if spatial is not None:
         cands = [(spatial, user_diagonal_scale(layer, acc, spatial))]
     else:
-        cands = spatial_candidates(layer, acc, hint, preset)
-    best = None
+        cands = spatial_candidates(layer, acc, hint, preset, config, cache)
+    best: tuple[TemporalBest, SpatialMapping, dict[str, float], cm.Problem] | None = None
     prune = spatial is None and not preset.spatial_top_two_per_dim
     items = []
     for sm, scale in cands:
@@ -657,7 +687,7 @@ def best_mapping(
         # objective and stop at the first whose bound cannot beat the best found
         items.sort(key=lambda it: it[0])
     for bound, sm, scale, frac, integer in items:
-        if prune and best is not None and bound >= best[0][0]:
+        if prune and best is not None and bound >= best[0].objective:
             break
         prob = cm.build_problem(layer, acc, frac, integer, preset, n_levels, scale)
         res = search_temporal(prob, objective)
@@ -669,15 +699,15 @@ def best_mapping(
                 res = search_temporal(prob, objective)
         if res is None:
             continue
-        if best is None or res[0] < best[0][0]:
+        if best is None or res.objective < best[0].objective:
             best = (res, sm, scale, prob)
     if best is None:
         return None
-    (obj, dims, sizes, cuts, n, costs), sm, scale, prob = best
+    res, sm, scale, prob = best
     levels = {op: tuple(m.name for m in prob.ops[op].levels) for op in cm.OP_ORDER}
     return Choice(
-        sm, scale, levels, dims, sizes, cuts, costs, n, prob.array_energy_pj,
-        prob.cycles_per_op, prob.active_units,
+        sm, scale, levels, res.dims, res.sizes, res.cuts, res.costs, res.n_valid,
+        prob.array_energy_pj, prob.cycles_per_op, prob.active_units,
     )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from carbonspot.cost import model as cm
 from carbonspot.hardware.model import Accelerator
 from carbonspot.mapper import _kernel as kn
 from carbonspot.mapper import exhaustive as mp
+from carbonspot.mapper.config import DEFAULT_CONFIG, MapperConfig, MappingCache
 from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
 from carbonspot.presets import Preset
 from carbonspot.workload.model import LOOP_DIMS, Layer
@@ -193,7 +194,11 @@ def _clip_into(layer: Layer, q: np.ndarray, last: np.ndarray, d: str, s: float, 
 
 
 def all_candidates(
-    layer: Layer, acc: Accelerator, hint: dict[str, list[str]] | None, preset: Preset
+    layer: Layer,
+    acc: Accelerator,
+    hint: dict[str, list[str]] | None,
+    preset: Preset,
+    config: MapperConfig = DEFAULT_CONFIG,
 ) -> Candidates:
     """Every spatial candidate of ``mapper.spatial_candidates`` as arrays, without objects.
 
@@ -206,7 +211,7 @@ def all_candidates(
     tab = acc_tables(acc)
     names = tab.oa_names
     noa = len(names)
-    hint_full, per_oa = mp.per_dim_candidates(layer, acc, hint, preset)
+    hint_full, per_oa = mp.per_dim_candidates(layer, acc, hint, preset, config)
     qs, lasts = [], []
     for j, choices in enumerate(per_oa):
         q, last = _choice_arrays(layer, choices, int(tab.oa_sizes[j]))
@@ -382,8 +387,15 @@ def best_mapping_fast(
     n_levels: dict[str, int] | None = None,
     hint: dict[str, list[str]] | None = None,
     spatial: SpatialMapping | None = None,
+    *,
+    config: MapperConfig = DEFAULT_CONFIG,
+    cache: MappingCache | None = None,
 ) -> mp.Choice | None:
-    """The exhaustive search's optimum (:func:`mapper.best_mapping`), by branch-and-bound."""
+    """The exhaustive search's optimum (:func:`mapper.best_mapping`), by branch-and-bound.
+
+    ``config`` and ``cache`` as for :func:`mapper.best_mapping` (the cache holds the narrow
+    presets' candidate lists; the array candidates are built in one compiled pass, uncached).
+    """
     _check_limits(acc)
     narrow = preset.spatial_top_two_per_dim or preset.imc_diagonal_single_bl_dropped
     if spatial is not None:
@@ -392,10 +404,12 @@ def best_mapping_fast(
         )
         by_bound = False
     elif narrow:
-        cands = candidates_from_list(layer, acc, mp.spatial_candidates(layer, acc, hint, preset))
+        cands = candidates_from_list(
+            layer, acc, mp.spatial_candidates(layer, acc, hint, preset, config, cache)
+        )
         by_bound = False
     else:
-        cands = all_candidates(layer, acc, hint, preset)
+        cands = all_candidates(layer, acc, hint, preset, config)
         by_bound = True
     C = len(cands.scale)
     if C == 0:
