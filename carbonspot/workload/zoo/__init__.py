@@ -1,8 +1,9 @@
 """Built-in workloads by name, and one entry point for names and files alike.
 
-``load_workload`` accepts a zoo name (``WORKLOAD_NAMES``), a CarbonSpot workload YAML, a
+``load_workload`` accepts a zoo name (``WORKLOAD_NAMES``), an LLM name ``MODEL@prefill:P``
+or ``MODEL@decode:L`` (``llm.DECODERS``, any token count), a CarbonSpot workload YAML, a
 ZigZag v3 workload YAML or an ``.onnx`` file. Zoo networks are defined in code
-(``tiny.py``, ``mobile.py``), never read from ONNX at run time.
+(``tiny.py``, ``mobile.py``, ``llm.py``), never read from ONNX at run time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from carbonspot.errors import InputError
 from carbonspot.workload.model import Workload
-from carbonspot.workload.zoo import mobile, tiny
+from carbonspot.workload.zoo import llm, mobile, tiny
 
 _BUILDERS: dict[str, Callable[[], Workload]] = {
     "ae": tiny.ae,
@@ -27,6 +28,12 @@ _BUILDERS: dict[str, Callable[[], Workload]] = {
     "ssd_mobilenet_v2": mobile.ssd_mobilenet_v2,
     "deeplabv3": mobile.deeplabv3,
     "mobilebert": mobile.mobilebert,
+    "deit_tiny": llm.deit_tiny,
+    # LLMs at the edge-llm suite's default lengths (any other length: MODEL@MODE:N)
+    "tinyllama-1.1b@prefill:128": lambda: llm.llm("tinyllama-1.1b@prefill:128"),
+    "tinyllama-1.1b@decode:512": lambda: llm.llm("tinyllama-1.1b@decode:512"),
+    "qwen2.5-0.5b@prefill:128": lambda: llm.llm("qwen2.5-0.5b@prefill:128"),
+    "qwen2.5-0.5b@decode:512": lambda: llm.llm("qwen2.5-0.5b@decode:512"),
 }
 
 WORKLOAD_NAMES: tuple[str, ...] = tuple(_BUILDERS)
@@ -36,7 +43,15 @@ WORKLOAD_NAMES: tuple[str, ...] = tuple(_BUILDERS)
 SUITES: dict[str, tuple[str, ...]] = {
     "tiny": ("ae", "ds_cnn", "mobilenet_v1", "resnet8"),
     "mobile": ("mobilenet_edgetpu", "ssd_mobilenet_v2", "deeplabv3", "mobilebert"),
-    "imagenet": ("resnet18", "mobilenet_v2_imagenet", "alexnet"),
+    "imagenet": ("resnet18", "mobilenet_v2_imagenet", "alexnet", "deit_tiny"),
+    # a 128-token prompt and a decode step at 512 tokens of context, for two small LLMs;
+    # periods: the prompt within 1 s, 10 generated tokens per second (llm.py)
+    "edge-llm": (
+        "tinyllama-1.1b@prefill:128",
+        "tinyllama-1.1b@decode:512",
+        "qwen2.5-0.5b@prefill:128",
+        "qwen2.5-0.5b@decode:512",
+    ),
 }
 
 # Names the original CarbonSpot used for the same networks.
@@ -50,17 +65,24 @@ WORKLOAD_SUFFIXES = (".yaml", ".yml", ".onnx")
 
 @cache
 def _build(name: str) -> Workload:
-    return _BUILDERS[name]()
+    if name in _BUILDERS:
+        return _BUILDERS[name]()
+    return llm.llm(name)
 
 
 def get_workload(name: str) -> Workload:
-    """A built-in workload by zoo name or alias (built once; workloads are immutable)."""
+    """A built-in workload by zoo name, alias or LLM name (built once; immutable)."""
     key = ALIASES.get(name, name)
+    if key not in _BUILDERS and llm.is_llm_name(key):
+        llm.parse_llm_name(key)  # raises a clear error for an unknown model or mode
+        return _build(key)
     if key not in _BUILDERS:
         raise InputError(
             f"unknown workload {name!r}",
             field="workload",
-            allowed=list(WORKLOAD_NAMES) + ["a path to a .yaml/.yml/.onnx file"],
+            allowed=list(WORKLOAD_NAMES)
+            + ["MODEL@prefill:P or MODEL@decode:L for MODEL in " + ", ".join(llm.DECODERS)]
+            + ["a path to a .yaml/.yml/.onnx file"],
         )
     return _build(key)
 
@@ -71,7 +93,7 @@ def load_workload(name_or_path: str | Path) -> Workload:
     Raises :class:`InputError` for unknown names and for unreadable or invalid files.
     """
     text = str(name_or_path)
-    if text in _BUILDERS or text in ALIASES:
+    if text in _BUILDERS or text in ALIASES or llm.is_llm_name(text):
         return get_workload(text)
     path = Path(text)
     suffix = path.suffix.lower()
@@ -94,7 +116,7 @@ def load_workload(name_or_path: str | Path) -> Workload:
 
 
 def suite(name: str) -> list[Workload]:
-    """The workloads of a benchmark suite (``"tiny"``, ``"mobile"`` or ``"imagenet"``)."""
+    """The workloads of a benchmark suite (a key of :data:`SUITES`)."""
     if name not in SUITES:
         raise InputError(f"unknown suite {name!r}", field="suite", allowed=list(SUITES))
     return [get_workload(n) for n in SUITES[name]]

@@ -53,7 +53,7 @@ class NetBuilder:
     def _from(self, inputs: tuple[str | None, ...] | None) -> tuple[str, ...]:
         """Producers of a new layer: ``inputs`` when given, else the current tensor's."""
         srcs = (self.tensor,) if inputs is None else inputs
-        return tuple(s for s in srcs if s is not None)
+        return tuple(dict.fromkeys(s for s in srcs if s is not None))
 
     def _emit(self, layer: Layer) -> Layer:
         self.layers.append(layer)
@@ -174,6 +174,25 @@ class NetBuilder:
             constant_operands=(),
             costless=True,
             inputs=self._from((self.tensor, other)),
+        )
+        return self._emit(layer)
+
+    def elementwise(
+        self, name: str, operator: str, inputs: tuple[str | None, ...] | None = None
+    ) -> Layer:
+        """A costless operator over the current tensor (norm, activation, softmax, gather, ...).
+
+        Listed so that the layer table shows it and the graph passes through it; it moves
+        data but costs no MACs in this model.
+        """
+        c, h, w = self.shape
+        layer = Layer(
+            name=name,
+            operator=operator,
+            loops={"B": self.batch, "G": c, "OY": h, "OX": w},
+            constant_operands=(),
+            costless=True,
+            inputs=self._from(inputs),
         )
         return self._emit(layer)
 
