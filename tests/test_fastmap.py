@@ -175,7 +175,7 @@ def _candidate_optimum(layer, acc, top, sm, scale, objective):
         if skip:
             prob = cm.build_problem(layer, acc, frac, integer, CORR, top, scale, skip)
             res = mp.search_temporal(prob, objective)
-    return (None, None) if res is None else (res[0], skip)
+    return (None, None) if res is None else (res.objective, skip)
 
 
 def _kernel_state(layer, acc, top, cands, c, skip):

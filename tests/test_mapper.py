@@ -110,7 +110,7 @@ def test_vectorised_allocator_matches_scalar_loma_and_optimum(loops):
             objs.append(float(mapper.objective_value(c, "edp")[0]))
         best = mapper.search_temporal(prob, "edp")
         # our optimum is the exhaustive optimum over every LOMA ordering
-        assert best[0] <= min(objs) * (1 + 1e-12)
+        assert best.objective <= min(objs) * (1 + 1e-12)
 
 
 def test_lpf_limit_and_unique_orderings():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -109,7 +110,8 @@ class Problem:
     temporal: dict[str, int] = field(default_factory=dict)
     # diagonal mapping widens the activation register: size and bandwidth × unroll (§9.1)
     bw_scale: dict[str, float] = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)  # per-activity constants, filled lazily
+    # per-transfer constants by the list of transfers costed, filled lazily
+    transfer_constants: dict[tuple, TransferConstants] = field(default_factory=dict)
 
     @property
     def active_units(self) -> float:
@@ -273,17 +275,25 @@ def array_energy_vec(
     return total, rows_total
 
 
+class ArrayEnergy(NamedTuple):
+    """Array energy of one spatial mapping."""
+
+    total_pj: float
+    parts_pj: dict[str, float]  # by component (e.g. ``mac``, ``adder_tree``, IMC parts)
+    rows_total: float  # IMC: mapped rows incl. diagonal halo (1 for digital arrays)
+
+
 def _array_energy(
     layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
-) -> tuple[float, dict[str, float], float]:
-    """Array energy of one spatial mapping: (total pJ, parts, IMC rows_total)."""
+) -> ArrayEnergy:
+    """Array energy of one spatial mapping (total, parts, IMC rows)."""
     f, pres = spatial_arrays(acc, frac)
     parts, rows_total = array_energy_parts(layer, acc, f, pres, preset)
     out = {k: float(v[0]) for k, v in parts.items()}
     total = 0.0
     for v in out.values():
         total = total + v
-    return total, out, float(rows_total[0])
+    return ArrayEnergy(total, out, float(rows_total[0]))
 
 
 def build_problem(
@@ -350,7 +360,7 @@ def array_energy_and_ideal_cycles(
     computes them, without the per-operand constants: the mapper's cheap lower bound."""
     from carbonspot.mapping.model import temporal_sizes
 
-    energy = _array_energy(layer, acc, frac, preset)[0]
+    energy = _array_energy(layer, acc, frac, preset).total_pj
     cpo = layer.precision.input_bits / acc.array.input_bits_per_cycle if acc.is_imc else 1.0
     temporal = temporal_sizes(layer, spatial_totals(frac))
     return float(energy), float(np.prod([float(v) for v in temporal.values()])) * cpo
@@ -363,26 +373,35 @@ def too_small_levels(prob: Problem) -> dict[str, frozenset[str]]:
     first, until the remaining tiles fit. Used only when no ordering fits otherwise.
     """
     layer = prob.layer
-    need: dict[int, list[tuple[float, str, bool, float]]] = {}
+    need: dict[int, list[_TileNeed]] = {}
     for op, info in prob.ops.items():
         for k in range(info.n):
             elems = float(tile_elements(layer, op, info.below_frac[k + 1]))
             p = layer.precision.psum_bits if op == "O" else layer.precision.of(op)
             need.setdefault(info.mem_index[k], []).append(
-                (elems * p, op, k == info.n - 1, info.sizes_bits[k])
+                _TileNeed(elems * p, op, k == info.n - 1, info.sizes_bits[k])
             )
     out: dict[str, set[str]] = {}
     for idx, items in need.items():
-        cap = max(x[3] for x in items)
-        items = sorted(items, reverse=True)
-        total = sum(x[0] for x in items)
-        for bits, op, top, _ in items:
+        cap = max(x.capacity_bits for x in items)
+        items = sorted(items, reverse=True)  # largest tile first (ties: operand, top, size)
+        total = sum(x.bits for x in items)
+        for x in items:
             if total <= cap:
                 break
-            if not top:
-                out.setdefault(op, set()).add(prob.acc.memories[idx].name)
-                total -= bits
+            if not x.top:
+                out.setdefault(x.op, set()).add(prob.acc.memories[idx].name)
+                total -= x.bits
     return {op: frozenset(v) for op, v in out.items()}
+
+
+class _TileNeed(NamedTuple):
+    """One operand's spatial tile at one memory (sorted as a tuple: bits first)."""
+
+    bits: float  # the tile at the operand's precision (outputs: partial sums)
+    op: str
+    top: bool  # the memory is the operand's top level (it cannot be bypassed)
+    capacity_bits: float  # the operand's per-instance capacity of the memory
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -415,7 +434,19 @@ class Costs:
         )  # fmt: skip
 
 
-def _port(mem: MemoryLevel, op: str, direction: str, scale: float = 1.0, min_scale: float = 1.0):
+class PortBandwidth(NamedTuple):
+    """The port an operand's transfer in one direction uses, and its widths."""
+
+    name: str | None  # the port's name; None when the memory has no port for it (r/w widths)
+    bw_max_bits: float  # bits per cycle
+    bw_min_bits: float  # access granularity in bits
+
+
+def _port(
+    mem: MemoryLevel, op: str, direction: str, scale: float = 1.0, min_scale: float = 1.0
+) -> PortBandwidth:
+    """Port of ``op``'s transfers in ``direction``; widths × ``scale`` / ``min_scale``
+    (the diagonal mapping's widened register)."""
     p = mem.port_for(op, direction)
     if p is not None:
         bw, bw_min = float(p.bw_max_bits), float(p.bw_min_bits or p.bw_max_bits)
@@ -424,7 +455,7 @@ def _port(mem: MemoryLevel, op: str, direction: str, scale: float = 1.0, min_sca
         name, bw, bw_min = None, float(mem.r_bw_bits), float(mem.r_min_bits)
     else:
         name, bw, bw_min = None, float(mem.w_bw_bits), float(mem.w_min_bits)
-    return name, bw * scale, bw_min * min_scale
+    return PortBandwidth(name, bw * scale, bw_min * min_scale)
 
 
 def _union_count(P: np.ndarray, W: np.ndarray, PC: np.ndarray) -> np.ndarray:
@@ -468,6 +499,72 @@ def _union_count(P: np.ndarray, W: np.ndarray, PC: np.ndarray) -> np.ndarray:
     return np.where(any_full, out_full, union)
 
 
+class OperandNest(NamedTuple):
+    """One operand's quantities over C loop nests, per architectural level ``a`` (C, n+1).
+
+    Level ``a = 0`` is the array side of the lowest memory, ``a = k + 1`` the data held at
+    memory level k (zigzag-model.md §7). Iteration counts are products of temporal loop
+    sizes (one iteration = ``cycles_per_op`` clock cycles).
+    """
+
+    n_levels: int  # memory levels of the operand
+    cuts: np.ndarray  # (C, n) end index of each level's loops after the merge-down
+    top_ir_iterations: np.ndarray  # product of the irrelevant loops on top of level a's tile
+    top_r_iterations: np.ndarray  # product of the relevant loops on top of level a's tile
+    period_iterations: np.ndarray  # iterations between two updates of level a (stationarity)
+    elems_frac: np.ndarray  # elements per instance held at level a (fractional unrolling)
+    elems_int: np.ndarray  # the same with the integer unrolling (latency)
+    partial_sum: np.ndarray | None  # outputs: level a holds partial sums (None: I, W)
+    bits_per_elem: np.ndarray  # precision of level a's elements (outputs: psum or final)
+
+
+class Transfer(NamedTuple):
+    """One transfer: an operand at one memory level in one direction (arrays of C).
+
+    Directions (zigzag-model.md §7.4): ``tl`` to the level below, ``fh`` from the level
+    above, ``fl`` from the level below (outputs), ``th`` to the level above (outputs).
+    """
+
+    op: str
+    level: int  # the operand's memory level, bottom-up
+    direction: str
+    elems_frac: np.ndarray  # elements per instance per period (fractional unrolling)
+    elems_int: np.ndarray  # the same with the integer unrolling (latency)
+    period_iterations: np.ndarray  # temporal iterations per period
+    periods: np.ndarray  # periods in the layer (0: the transfer never happens)
+    bits_per_elem: np.ndarray  # precision of the moved elements
+
+
+class TransferConstants(NamedTuple):
+    """Per-transfer constants of a Problem (entry j = transfer j), cached on the Problem."""
+
+    bw_min_bits: np.ndarray  # access granularity (words are rounded up to it)
+    bw_ratio: np.ndarray  # bw_min / bw_max: granules per full-width word
+    instances: np.ndarray  # memory instances at the level (fractional unrolling)
+    energy_pj_per_word: np.ndarray  # read cost (tl, th) or write cost (fh, fl)
+    bw_latency_bits: np.ndarray  # bits per cycle of the port for latency
+    port: list[tuple[int, str]]  # (memory index, port name or direction): shared = contend
+    names: list[tuple[str, str, str]]  # (memory name, operand, direction)
+
+
+class TransferTiming(NamedTuple):
+    """Latency quantities of one transfer (arrays of C), as the port model reads them."""
+
+    op: str
+    level: int
+    direction: str
+    column: int  # index of the transfer in the stacked (C, transfers) arrays
+    port: tuple[int, str]  # the port it uses (memory index, port name or direction)
+    bw_bits: float  # the port's bits per cycle for latency
+    period_iterations: np.ndarray  # temporal iterations per period
+    period_cycles: np.ndarray  # the same in clock cycles (× cycles_per_op)
+    window_cycles: np.ndarray  # cycles per period it may take without stalling the array
+    real_cycles: np.ndarray  # cycles per period it takes at the port's bandwidth
+    periods: np.ndarray  # periods that move data (0 when it moves nothing)
+    elems_int: np.ndarray  # elements per period (integer unrolling)
+    bits_per_elem: np.ndarray
+
+
 def evaluate(
     prob: Problem,
     dims: np.ndarray,
@@ -489,7 +586,7 @@ def evaluate(
     cpo = prob.cycles_per_op
     prec = layer.precision
 
-    per: dict[str, dict] = {}
+    per: dict[str, OperandNest] = {}
     for op in OP_ORDER:
         info = prob.ops[op]
         n = info.n
@@ -544,72 +641,75 @@ def evaluate(
         else:
             psum = None
             pbits = np.full((C, n + 1), float(prec.of(op)))
-        per[op] = dict(
-            n=n, cutm=cutm, top_ir=top_ir, top_r=top_r, cel=cel, data_f=data_f,
-            data_i=data_i, psum=psum, pbits=pbits,
+        per[op] = OperandNest(
+            n_levels=n, cuts=cutm, top_ir_iterations=top_ir, top_r_iterations=top_r,
+            period_iterations=cel, elems_frac=data_f, elems_int=data_i, partial_sum=psum,
+            bits_per_elem=pbits,
         )  # fmt: skip
 
-    # ---- transfers per (op, level, direction): amount A (elements/instance), period, count
-    acts = []  # (op, m, dir, A_f, A_i, Pd, PC, p)
+    # ---- transfers per (op, level, direction): elements per instance, period, count
+    acts: list[Transfer] = []
     zero = np.zeros(C)
     for op in OP_ORDER:
         info, d = prob.ops[op], per[op]
-        n = d["n"]
+        n = d.n_levels
+        data_f, data_i, cel, pbits = d.elems_frac, d.elems_int, d.period_iterations, d.bits_per_elem
         for m in range(n):
             top = m == n - 1
             if op != "O":
-                a_tl_f = d["data_f"][:, m] * info.boost[m]
-                a_tl_i = d["data_i"][:, m] * info.boost_int[m]
-                p_tl = d["cel"][:, m]
-                acts.append((op, m, "tl", a_tl_f, a_tl_i, p_tl, TC // p_tl, d["pbits"][:, m]))
+                a_tl_f = data_f[:, m] * info.boost[m]
+                a_tl_i = data_i[:, m] * info.boost_int[m]
+                p_tl = cel[:, m]
+                acts.append(Transfer(op, m, "tl", a_tl_f, a_tl_i, p_tl, TC // p_tl, pbits[:, m]))
                 if not top:
-                    p_fh = d["cel"][:, m + 1]
+                    p_fh = cel[:, m + 1]
                     acts.append(
-                        (op, m, "fh", d["data_f"][:, m + 1], d["data_i"][:, m + 1], p_fh,
-                         TC // p_fh, d["pbits"][:, m + 1])
+                        Transfer(op, m, "fh", data_f[:, m + 1], data_i[:, m + 1], p_fh,
+                                 TC // p_fh, pbits[:, m + 1])
                     )  # fmt: skip
             else:
-                a_fl_f = np.floor(d["data_f"][:, m] * info.boost[m])
-                a_fl_i = np.floor(d["data_i"][:, m] * info.boost_int[m])
-                p_fl = d["cel"][:, m]
+                a_fl_f = np.floor(data_f[:, m] * info.boost[m])
+                a_fl_i = np.floor(data_i[:, m] * info.boost_int[m])
+                p_fl = cel[:, m]
                 pc_fl = TC // p_fl
-                acts.append((op, m, "fl", a_fl_f, a_fl_i, p_fl, pc_fl, d["pbits"][:, m]))
-                ps = d["psum"][:, m]
+                acts.append(Transfer(op, m, "fl", a_fl_f, a_fl_i, p_fl, pc_fl, pbits[:, m]))
+                ps = d.partial_sum[:, m]
                 acts.append(
-                    (op, m, "tl", np.where(ps, a_fl_f, 0), np.where(ps, a_fl_i, 0), p_fl,
-                     np.where(ps, pc_fl, 0), d["pbits"][:, m])
+                    Transfer(op, m, "tl", np.where(ps, a_fl_f, 0), np.where(ps, a_fl_i, 0), p_fl,
+                             np.where(ps, pc_fl, 0), pbits[:, m])
                 )  # fmt: skip
                 if not top:
-                    p_th = d["cel"][:, m + 1]
+                    p_th = cel[:, m + 1]
                     pc_th = TC // p_th
                     acts.append(
-                        (op, m, "th", d["data_f"][:, m + 1], d["data_i"][:, m + 1], p_th, pc_th,
-                         d["pbits"][:, m + 1])
+                        Transfer(op, m, "th", data_f[:, m + 1], data_i[:, m + 1], p_th, pc_th,
+                                 pbits[:, m + 1])
                     )  # fmt: skip
-                    ps1 = d["psum"][:, m + 1]
+                    ps1 = d.partial_sum[:, m + 1]
                     acts.append(
-                        (op, m, "fh", np.where(ps1, d["data_f"][:, m + 1], 0),
-                         np.where(ps1, d["data_i"][:, m + 1], 0), p_th,
-                         np.where(ps1, pc_th, 0), d["pbits"][:, m + 1])
+                        Transfer(op, m, "fh", np.where(ps1, data_f[:, m + 1], 0),
+                                 np.where(ps1, data_i[:, m + 1], 0), p_th,
+                                 np.where(ps1, pc_th, 0), pbits[:, m + 1])
                     )  # fmt: skip
 
-    # ---- word accesses and memory energy (fractional mapping), all activities at once
-    meta = _acts_meta(prob, acts)
-    a_f = np.stack([x[3] for x in acts], axis=1)
-    a_i = np.stack([x[4] for x in acts], axis=1)
-    pdur_all = np.stack([x[5] for x in acts], axis=1)
-    pc_all = np.stack([x[6] for x in acts], axis=1)
-    pb = np.stack([x[7] for x in acts], axis=1)
+    # ---- word accesses and memory energy (fractional mapping), all transfers at once
+    consts = _transfer_constants(prob, acts)
+    a_f = np.stack([t.elems_frac for t in acts], axis=1)
+    a_i = np.stack([t.elems_int for t in acts], axis=1)
+    pdur_all = np.stack([t.period_iterations for t in acts], axis=1)
+    pc_all = np.stack([t.periods for t in acts], axis=1)
+    pb = np.stack([t.bits_per_elem for t in acts], axis=1)
     words = np.floor(
-        np.ceil(a_f * pb / meta["bw_min"] - 1e-9) * meta["ratio"] * pc_all * meta["units"] + 1e-6
-    )
+        np.ceil(a_f * pb / consts.bw_min_bits - 1e-9) * consts.bw_ratio * pc_all
+        * consts.instances + 1e-6
+    )  # fmt: skip
     words = np.where((a_f > 0) & (pb > 0), words, 0.0)
-    e_all = words * meta["cost"]
+    e_all = words * consts.energy_pj_per_word
     mem_e = e_all.sum(axis=1)
     breakdown: dict[tuple[str, str], np.ndarray] = {}
     accesses: dict[tuple[str, str, str], np.ndarray] = {}
     if detail:
-        for j, (mem_name, op, direction) in enumerate(meta["names"]):
+        for j, (mem_name, op, direction) in enumerate(consts.names):
             key = (mem_name, op)
             breakdown[key] = breakdown.get(key, zero) + e_all[:, j]
             accesses[(mem_name, op, direction)] = words[:, j]
@@ -617,45 +717,40 @@ def evaluate(
     # ---- latency (integer mapping)
     ideal_temporal = TC * cpo
     db = _double_buffer(prob, per)
-    db_col = np.stack(
-        [db[op][:, m if dr in ("tl", "fl") else m + 1] for op, m, dr, *_ in acts], axis=1
-    )
-    tir_col = np.stack(
-        [per[op]["top_ir"][:, m if dr in ("tl", "fl") else m + 1] for op, m, dr, *_ in acts],
-        axis=1,
-    )
+
+    def at_level(t: Transfer) -> int:
+        """Architectural level whose update window the transfer fills."""
+        return t.level if t.direction in ("tl", "fl") else t.level + 1
+
+    db_col = np.stack([db[t.op][:, at_level(t)] for t in acts], axis=1)
+    tir_col = np.stack([per[t.op].top_ir_iterations[:, at_level(t)] for t in acts], axis=1)
     w_all = np.where(db_col, pdur_all, np.floor(pdur_all / tir_col))
     w_all = np.ceil(w_all * cpo - 1e-9)
-    real_all = np.where(a_i > 0, np.ceil(a_i * pb / meta["bw_lat"] - 1e-9), 0.0)
+    real_all = np.where(a_i > 0, np.ceil(a_i * pb / consts.bw_latency_bits - 1e-9), 0.0)
     pcl_all = np.where(a_i > 0, pc_all, 0)
     ss_all = np.where(pcl_all > 0, (real_all - w_all) * np.maximum(pcl_all - 1, 0), 0.0)
-    port_acts: dict[tuple[int, str], list] = {}
-    records = {}
-    for j, (op, m, direction, *_) in enumerate(acts):
-        key = meta["port"][j]
-        bw = meta["bw_lat"][j]
-        port_acts.setdefault(key, []).append(
-            (op, m, direction, pdur_all[:, j] * cpo, w_all[:, j], real_all[:, j],
-             pcl_all[:, j], bw, j)
+    port_acts: dict[tuple[int, str], list[TransferTiming]] = {}
+    timings: dict[tuple[str, int, str], TransferTiming] = {}
+    for j, t in enumerate(acts):
+        port = consts.port[j]
+        timing = TransferTiming(
+            op=t.op, level=t.level, direction=t.direction, column=j, port=port,
+            bw_bits=consts.bw_latency_bits[j], period_iterations=pdur_all[:, j],
+            period_cycles=pdur_all[:, j] * cpo, window_cycles=w_all[:, j],
+            real_cycles=real_all[:, j], periods=pcl_all[:, j], elems_int=a_i[:, j],
+            bits_per_elem=pb[:, j],
         )  # fmt: skip
-        records[(op, m, direction)] = (
-            real_all[:, j],
-            pcl_all[:, j],
-            a_i[:, j],
-            pb[:, j],
-            pdur_all[:, j],
-            bw,
-            key,
-        )
+        port_acts.setdefault(port, []).append(timing)
+        timings[(t.op, t.level, t.direction)] = timing
     ss_comb = np.zeros(C)
-    singles = [lst[0][8] for lst in port_acts.values() if len(lst) == 1]
+    singles = [lst[0].column for lst in port_acts.values() if len(lst) == 1]
     if singles:
         ss_comb = np.maximum(ss_comb, ss_all[:, singles].max(axis=1))
     for lst in port_acts.values():
         if len(lst) == 1:
             continue
-        cols = [x[8] for x in lst]
-        pdur = np.stack([x[3] for x in lst], axis=1)
+        cols = [x.column for x in lst]
+        pdur = np.stack([x.period_cycles for x in lst], axis=1)
         w = w_all[:, cols]
         pc = pcl_all[:, cols]
         ss = ss_all[:, cols]
@@ -668,7 +763,7 @@ def evaluate(
     if prob.acc.is_imc:
         # one weight row is written per clock cycle; bit-serial inputs do not slow writes, so
         # neither preset scales this by cycles_per_op (docs/model-differences.md)
-        wl_cycles = _weight_loading(prob, per, records, TC)
+        wl_cycles = _weight_loading(prob, timings, TC)
         if preset.imc_latency_weight_loading_only:
             stall = wl_cycles
         else:
@@ -676,7 +771,7 @@ def evaluate(
     else:
         stall = ss_comb
 
-    onload, offload = _loading(prob, per, records, port_acts, ideal_temporal + stall)
+    onload, offload = _loading(prob, per, port_acts, ideal_temporal + stall)
     total0 = ideal_temporal + stall
     total2 = total0 + onload + offload
     return Costs(
@@ -693,10 +788,10 @@ def evaluate(
     )
 
 
-def _acts_meta(prob: Problem, acts: list) -> dict:
-    """Per-activity constants (ports, bandwidths, instances, energy per word), cached."""
-    key = tuple((op, m, dr) for op, m, dr, *_ in acts)
-    hit = prob.meta.get(key)
+def _transfer_constants(prob: Problem, acts: list[Transfer]) -> TransferConstants:
+    """Per-transfer constants (ports, bandwidths, instances, energy per word), cached."""
+    key = tuple((t.op, t.level, t.direction) for t in acts)
+    hit = prob.transfer_constants.get(key)
     if hit is not None:
         return hit
     bw_min, ratio, units, cost, bw_lat, port, names = [], [], [], [], [], [], []
@@ -704,38 +799,37 @@ def _acts_meta(prob: Problem, acts: list) -> dict:
         info = prob.ops[op]
         mem = info.levels[m]
         sc = prob.bw_scale.get(mem.name, 1.0)
-        _, bmax, bmin = _port(mem, op, direction, sc, sc)
-        pname, lat_max, _ = _port(mem, op, direction, sc)
-        bw_min.append(bmin)
-        ratio.append(bmin / bmax)
+        energy_port = _port(mem, op, direction, sc, sc)
+        latency_port = _port(mem, op, direction, sc)
+        bw_min.append(energy_port.bw_min_bits)
+        ratio.append(energy_port.bw_min_bits / energy_port.bw_max_bits)
         units.append(info.unit_count[m + 1])
         cost.append(mem.r_energy_pj if direction in ("tl", "th") else mem.w_energy_pj)
-        bw_lat.append(lat_max)
-        port.append((info.mem_index[m], pname or direction))
+        bw_lat.append(latency_port.bw_max_bits)
+        port.append((info.mem_index[m], latency_port.name or direction))
         names.append((mem.name, op, direction))
-    out = {
-        "bw_min": np.array(bw_min),
-        "ratio": np.array(ratio),
-        "units": np.array(units),
-        "cost": np.array(cost),
-        "bw_lat": np.array(bw_lat),
-        "port": port,
-        "names": names,
-    }
-    prob.meta[key] = out
+    out = TransferConstants(
+        bw_min_bits=np.array(bw_min),
+        bw_ratio=np.array(ratio),
+        instances=np.array(units),
+        energy_pj_per_word=np.array(cost),
+        bw_latency_bits=np.array(bw_lat),
+        port=port,
+        names=names,
+    )
+    prob.transfer_constants[key] = out
     return out
 
 
-def _double_buffer(prob: Problem, per: dict) -> dict[str, np.ndarray]:
+def _double_buffer(prob: Problem, per: dict[str, OperandNest]) -> dict[str, np.ndarray]:
     """Double-buffer flag per operand and arch level (zigzag-model.md §7.7 step 1)."""
-    layer = prob.layer
-    C = next(iter(per.values()))["cel"].shape[0]
+    C = next(iter(per.values())).period_iterations.shape[0]
     eff: dict[tuple[str, int], np.ndarray] = {}
     for op in OP_ORDER:
         info, d = prob.ops[op], per[op]
         for m in range(info.n):
-            bits = d["data_f"][:, m + 1] * d["pbits"][:, m + 1]
-            eff[(op, m)] = np.floor(bits / d["top_r"][:, m + 1]) / info.sizes_bits[m]
+            bits = d.elems_frac[:, m + 1] * d.bits_per_elem[:, m + 1]
+            eff[(op, m)] = np.floor(bits / d.top_r_iterations[:, m + 1]) / info.sizes_bits[m]
     # operands sharing one physical memory
     by_mem: dict[int, list[tuple[str, int]]] = {}
     for op in OP_ORDER:
@@ -760,50 +854,52 @@ def _double_buffer(prob: Problem, per: dict) -> dict[str, np.ndarray]:
             db[op][:, m + 1] = flag1 | flag2
             for k in by_mem[info.mem_index[m]]:
                 shared[k] = np.where(flag2, shared[k] + ind, shared[k])
-    del layer
     return db
 
 
-def _weight_loading(prob: Problem, per: dict, records: dict, TC: np.ndarray) -> np.ndarray:
+def _weight_loading(
+    prob: Problem, timings: dict[tuple[str, int, str], TransferTiming], TC: np.ndarray
+) -> np.ndarray:
     """IMC weight-loading cycles: reload periods × mapped rows × group depth (§4.9)."""
     info = prob.ops["W"]
     if info.n < 2:
         return np.zeros_like(TC)
-    rec = records.get(("W", 0, "fh"))
+    rec = timings.get(("W", 0, "fh"))
     if rec is None:
         return np.zeros_like(TC)
-    pc = rec[1]
-    return pc * prob.rows_total * prob.group_depth
+    return rec.periods * prob.rows_total * prob.group_depth
 
 
-def _loading(prob, per, records, port_acts, comp) -> tuple[np.ndarray, np.ndarray]:
+def _loading(
+    prob: Problem,
+    per: dict[str, OperandNest],
+    port_acts: dict[tuple[int, str], list[TransferTiming]],
+    comp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Data on-loading and off-loading cycles (zigzag-model.md §7.7 step 4)."""
     C = comp.shape[0]
     rec_val: dict[tuple[str, int, str], np.ndarray] = {}
     shared_port: dict[tuple[str, int, str], bool] = {}
     for lst in port_acts.values():
-        ops_on_port = {x[0] for x in lst}
+        ops_on_port = {x.op for x in lst}
         two_inputs = "I" in ops_on_port and "W" in ops_on_port
-        entries = [x for x in lst if not (x[0] == "O" and x[2] in ("tl", "fh"))]
+        entries = [x for x in lst if not (x.op == "O" and x.direction in ("tl", "fh"))]
         req = np.zeros(C)
-        bw_max = entries[0][7] if entries else 1.0
-        for op, m, direction, *_ in entries:
-            real_, pc_, a_i, p, pdur_, _, _ = records[(op, m, direction)]
-            avg = np.floor(a_i * p / pdur_)
-            req = req + np.where(pc_ > 1, np.ceil(avg / prob.cycles_per_op), 0)
+        bw_max = entries[0].bw_bits if entries else 1.0
+        for x in entries:
+            avg = np.floor(x.elems_int * x.bits_per_elem / x.period_iterations)
+            req = req + np.where(x.periods > 1, np.ceil(avg / prob.cycles_per_op), 0)
         surplus = np.maximum(0, (bw_max - req) / bw_max * comp)
         keys, tots, mins, once = [], [], [], []
-        for op, m, direction, _pdur, _w, _real, _pc, bw, *_ in entries:
-            real_, pc_, *_ = records[(op, m, direction)]
-            d = per[op]
-            keys.append((op, m, direction))
-            tots.append(np.where(pc_ == 0, 0.0, real_))
+        for x in entries:
+            d = per[x.op]
+            keys.append((x.op, x.level, x.direction))
+            tots.append(np.where(x.periods == 0, 0.0, x.real_cycles))
             # a once-loaded transfer cannot shrink below one innermost tile per word
-            mins.append(
-                np.minimum(real_, np.ceil(d["data_i"][:, 1] * d["pbits"][:, 1] / bw - 1e-9))
-            )
-            once.append(pc_ == 1)
-            shared_port[(op, m, direction)] = two_inputs
+            tile_cycles = np.ceil(d.elems_int[:, 1] * d.bits_per_elem[:, 1] / x.bw_bits - 1e-9)
+            mins.append(np.minimum(x.real_cycles, tile_cycles))
+            once.append(x.periods == 1)
+            shared_port[(x.op, x.level, x.direction)] = two_inputs
         if not keys:
             continue
         tot = np.stack(tots, axis=1)

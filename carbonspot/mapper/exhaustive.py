@@ -322,14 +322,23 @@ def diagonal_key(rule: DiagonalRule, usm: dict[str, list]) -> tuple:
     return exist_act, tuple(w_r.items()), ir_size
 
 
+class DiagonalOutcome(NamedTuple):
+    """One distinct outcome of the diagonal rule's enumeration of prime-factor combinations."""
+
+    products: tuple[tuple[str, float], ...]  # unrolling per target dim (1.0 = none)
+    size: float  # their product: the unrolling added to the activation dim
+    first: int  # first and last position in the enumeration (they decide ties)
+    last: int
+
+
 @lru_cache(maxsize=1024)
-def _diagonal_outcomes(targets: tuple[str, ...], pools: tuple) -> tuple:
+def _diagonal_outcomes(targets: tuple[str, ...], pools: tuple) -> tuple[DiagonalOutcome, ...]:
     """The rule's combinations in enumeration order, merged by outcome.
 
     The rule enumerates every combination of the targets' prime factors (per subset of
     targets, by size); only the per-target products matter, so identical products are
     merged, keeping their first and last position in the enumeration (which decide ties).
-    Returns ``(products, csize, first, last)`` per distinct outcome, by first position.
+    Returns the distinct outcomes by first position.
     """
     pool_of = {d: [(d, float(f)) for f in fs] for d, fs in pools}
     seen: dict[tuple, list] = {}
@@ -349,7 +358,7 @@ def _diagonal_outcomes(targets: tuple[str, ...], pools: tuple) -> tuple:
                     else:
                         hit[3] = i
                     i += 1
-    return tuple(tuple(v) for v in seen.values())
+    return tuple(DiagonalOutcome(*v) for v in seen.values())
 
 
 @lru_cache(maxsize=65536)
@@ -366,9 +375,10 @@ def diagonal_options(rule: DiagonalRule, key: tuple) -> tuple[tuple[tuple[str, f
         return ()
     # pools of prime factors; the original's generator adds no fractional "max allowed"
     # factor (the candidates of carbonspot-model.md §9.1 step 7 are prime factors only)
-    feasible = []
-    for items, csize, first, last in _diagonal_outcomes(rule.targets, rule.pools):
-        if exist_act * csize > rule.a_size:
+    feasible: list[DiagonalOutcome] = []
+    for outcome in _diagonal_outcomes(rule.targets, rule.pools):
+        items = outcome.products
+        if exist_act * outcome.size > rule.a_size:
             continue
         req = ir_size
         for d, s in items:
@@ -378,17 +388,17 @@ def diagonal_options(rule: DiagonalRule, key: tuple) -> tuple[tuple[tuple[str, f
             req *= w_r[other[0]] if other else 1
         if req > rule.o_size:
             continue
-        feasible.append((items, csize, first, last))
+        feasible.append(outcome)
     if not feasible:
         return ()
     if rule.last_wins:
-        chosen = [max(feasible, key=lambda o: o[3])]
+        chosen = [max(feasible, key=lambda o: o.last)]
     else:
-        top = max(o[1] for o in feasible)
-        chosen = sorted((o for o in feasible if o[1] == top), key=lambda o: o[2])
+        top = max(o.size for o in feasible)
+        chosen = sorted((o for o in feasible if o.size == top), key=lambda o: o.first)
     options: list = []
-    for items, *_ in chosen:
-        comb = [(d, s) for d, s in items if s > 1]
+    for outcome in chosen:
+        comb = [(d, s) for d, s in outcome.products if s > 1]
         if comb and comb not in options:
             options.append(comb)
     return tuple(tuple(c) for c in options)

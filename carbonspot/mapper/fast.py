@@ -82,10 +82,10 @@ def acc_tables(acc: Accelerator) -> AccTables:
                 has[i, o] = True
                 order[i, o] = mem.operands.index(op)
             for direction, dr in DIR_INDEX.items():
-                name, b, bmin = cm._port(mem, op, direction)
-                bw[i, o, dr] = b
-                bwmin[i, o, dr] = bmin
-                key[i, o, dr] = keys.setdefault((i, name or direction), len(keys))
+                port = cm._port(mem, op, direction)
+                bw[i, o, dr] = port.bw_max_bits
+                bwmin[i, o, dr] = port.bw_min_bits
+                key[i, o, dr] = keys.setdefault((i, port.name or direction), len(keys))
         for j, name in enumerate(oa):
             served[i, j] = name in mem.served_dims
     inner = mp._inner_memories(acc)
