@@ -81,10 +81,13 @@ PRESETS: dict[str, Preset] = {
     "carbonspot2025": _make("carbonspot2025", True),
 }
 DEFAULT_PRESET = "corrected"
+# The default preset, resolved: the default argument of the models that take a Preset
+# (public entry points take a name and resolve it once with get_preset).
+CORRECTED: Preset = PRESETS["corrected"]
 
 
 def get_preset(name: str | Preset | None) -> Preset:
-    """Look a preset up by name (``None`` gives the default)."""
+    """Look a preset up by name (``None`` gives the default); a Preset is returned as is."""
     if isinstance(name, Preset):
         return name
     key = name or DEFAULT_PRESET

@@ -17,6 +17,10 @@ from carbonspot.hardware import figures as cost_hw
 from carbonspot.hardware.model import ImcArray
 from carbonspot.hardware.readers import load_accelerator
 from carbonspot.hardware.templates import build_template
+from carbonspot.presets import PRESETS
+
+# the array and memory models take a resolved Preset (figures take names too)
+ORIG, CORR = PRESETS["carbonspot2025"], PRESETS["corrected"]
 
 DATA = Path(__file__).resolve().parent / "data"
 CALIBRATION = DATA / "carbonspot2025_tiny_calibration.csv"
@@ -67,7 +71,7 @@ MACRO_TABLE = [
 @pytest.mark.parametrize(("kind", "d", "area", "tclk", "energy", "topsw", "wcost"), MACRO_TABLE)
 def test_macro_table(kind, d, area, tclk, energy, topsw, wcost) -> None:
     acc = build_template(kind, {"dim": d, "sram_bytes": 1 << 24}, "carbonspot2025")
-    m = imc.peak_metrics(acc.array, "carbonspot2025")
+    m = imc.peak_metrics(acc.array, ORIG)
     assert m["area_mm2"] == pytest.approx(area, rel=0.01)
     assert m["tclk_ns"] == pytest.approx(tclk, rel=0.01)
     assert m["energy_pj_per_cycle"] == pytest.approx(energy, rel=0.01)
@@ -78,12 +82,12 @@ def test_macro_table(kind, d, area, tclk, energy, topsw, wcost) -> None:
 def test_macro_breakdown_d128() -> None:
     # carbonspot-model.md §4.8: tclk breakdowns at d = 128
     a = build_template("aimc", {"dim": 128}, "carbonspot2025").array
-    bd = imc.tclk_breakdown_ns(a, "carbonspot2025")
+    bd = imc.tclk_breakdown_ns(a, ORIG)
     assert bd["adcs"] == pytest.approx(8.11712)
     assert bd["adders_pv"] == pytest.approx(1.8642)
     assert bd["accumulators"] == pytest.approx(0.97512)
     d = build_template("dimc", {"dim": 128}, "carbonspot2025").array
-    bd = imc.tclk_breakdown_ns(d, "carbonspot2025")
+    bd = imc.tclk_breakdown_ns(d, ORIG)
     assert bd["adders"] == pytest.approx(2.82976)
     assert bd["accumulators"] == pytest.approx(0.97512)
 
@@ -92,28 +96,28 @@ def test_zigzag_v3_example_macros() -> None:
     # zigzag-model.md §8.4: aimc.yaml / dimc.yaml (cells area 0, ADC 8 b) under corrected delays
     a = ImcArray("analog", (("D1", 128), ("D2", 128)), 8, 8, 2, 8.0, cell_group_area_mm2=0.0)
     d = ImcArray("digital", (("D1", 128), ("D2", 128)), 8, 8, 1, 0.0, cell_group_area_mm2=0.0)
-    assert imc.total_area_mm2(a, "corrected") == pytest.approx(2.2878123, rel=1e-6)
-    assert imc.tclk_ns(a, "corrected") == pytest.approx(14.07244, rel=1e-6)
-    assert sum(imc.peak_energy_pj(a, "corrected").values()) == pytest.approx(851.367, rel=1e-5)
-    assert imc.total_area_mm2(d, "corrected") == pytest.approx(0.8018113, rel=1e-6)
-    assert imc.tclk_ns(d, "corrected") == pytest.approx(3.75708, rel=1e-6)
-    assert sum(imc.peak_energy_pj(d, "corrected").values()) == pytest.approx(546.860, rel=1e-5)
+    assert imc.total_area_mm2(a, CORR) == pytest.approx(2.2878123, rel=1e-6)
+    assert imc.tclk_ns(a, CORR) == pytest.approx(14.07244, rel=1e-6)
+    assert sum(imc.peak_energy_pj(a, CORR).values()) == pytest.approx(851.367, rel=1e-5)
+    assert imc.total_area_mm2(d, CORR) == pytest.approx(0.8018113, rel=1e-6)
+    assert imc.tclk_ns(d, CORR) == pytest.approx(3.75708, rel=1e-6)
+    assert sum(imc.peak_energy_pj(d, CORR).values()) == pytest.approx(546.860, rel=1e-5)
 
 
 def test_sram_table_exact_and_interpolated() -> None:
     # carbonspot-model.md §5.4 full-word examples (128 KB, bw 2048; 1 MB, bw 16384)
-    c = memory.sram_cost(131072 * 8, 2048, preset="carbonspot2025")
+    c = memory.sram_cost(131072 * 8, 2048, preset=ORIG)
     assert c.area_mm2 == pytest.approx(0.42166, rel=1e-4)
     assert c.r_energy_pj == pytest.approx(60.48, rel=1e-3)
     assert c.w_energy_pj == pytest.approx(67.20, rel=1e-3)
-    c = memory.sram_cost(1 << 23, 16384, preset="carbonspot2025")
+    c = memory.sram_cost(1 << 23, 16384, preset=ORIG)
     assert c.area_mm2 == pytest.approx(3.3733, rel=1e-4)
     # between rows: monotone and between the neighbours, vectorised
     rows = np.array([128.0, 181.0, 256.0])
-    area = memory.sram_cost(rows * 32, 32, preset="carbonspot2025").area_mm2
+    area = memory.sram_cost(rows * 32, 32, preset=ORIG).area_mm2
     assert area[0] < area[1] < area[2]
     # corrected: no ×2, geometric 28/32 scaling on area
-    corr = memory.sram_cost(131072 * 8, 2048, preset="corrected").area_mm2
+    corr = memory.sram_cost(131072 * 8, 2048, preset=CORR).area_mm2
     assert corr == pytest.approx(0.42166 / 2 / 0.81 * (28 / 32) ** 2, rel=1e-4)
 
 
@@ -138,10 +142,8 @@ def test_partial_tree() -> None:
 def test_digital_ws_tree_area_quirk() -> None:
     # carbonspot-model.md §3.3: d = 128 WS adds 5.056 mm², total 20.536 mm² (64-bit inputs)
     acc = build_template("pdigital_ws", {"dim": 128, "sram_bytes": 8192}, "carbonspot2025")
-    assert digital.adder_tree_area_mm2(acc.array, "carbonspot2025") == pytest.approx(
-        5.056, rel=1e-3
-    )
-    corr = digital.adder_tree_area_mm2(acc.array, "corrected")
+    assert digital.adder_tree_area_mm2(acc.array, ORIG) == pytest.approx(5.056, rel=1e-3)
+    corr = digital.adder_tree_area_mm2(acc.array, CORR)
     assert corr == pytest.approx(5.056 * (128 * 17 - 24) / (128 * 65 - 72), rel=1e-3)
     assert cost_hw.accelerator_tclk_ns(acc)[0] == pytest.approx(5 + 2.92536)
 
@@ -221,7 +223,7 @@ def test_partial_tree_matches_scalar_rule(n: int) -> None:
 
 def test_sram_costs_grow_with_capacity() -> None:
     size = np.geomspace(32 * 512, 2**30, 40)
-    for preset in ("corrected", "carbonspot2025"):
+    for preset in (CORR, ORIG):
         c = memory.sram_cost(size, 512, preset=preset)
         assert np.all(np.diff(c.r_energy_pj) > 0) and np.all(np.diff(c.access_ns) > 0)
         assert np.all(np.diff(c.area_mm2) > 0)

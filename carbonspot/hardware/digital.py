@@ -21,7 +21,7 @@ import numpy as np
 
 from carbonspot.hardware.imc import fa_area_mm2, partial_tree_energy_pj
 from carbonspot.hardware.model import DigitalArray, Technology
-from carbonspot.presets import Preset, get_preset
+from carbonspot.presets import CORRECTED, Preset
 
 ENVISION_MAC_PJ = 0.25  # 28 nm FD-SOI Envision, int8 MAC (carbonspot-model.md §1)
 ENVISION_PE_AREA_MM2 = 0.75 * 1.29 / 256 / 4  # 16×16 int16 array ÷ 4 for int8 = 9.4482e-4
@@ -54,27 +54,25 @@ def pe_area_mm2(input_bits: int = 8, weight_bits: int = 8, tech: Technology | No
     return ENVISION_PE_AREA_MM2 * input_bits * weight_bits / REFERENCE_BITS * _node_scale(t) ** 2
 
 
-def tree_input_bits(array: DigitalArray, preset: str | Preset | None = None) -> int:
+def tree_input_bits(array: DigitalArray, preset: Preset = CORRECTED) -> int:
     """Bits per adder-tree input: P_in + P_w (product width), or P_in·P_w in the original."""
-    p = get_preset(preset)
-    if p.ws_tree_input_bits_product:
+    if preset.ws_tree_input_bits_product:
         return array.input_bits * array.weight_bits
     return array.input_bits + array.weight_bits
 
 
-def adder_tree_count(array: DigitalArray, preset: str | Preset | None = None) -> int:
+def adder_tree_count(array: DigitalArray, preset: Preset = CORRECTED) -> int:
     """Number of adder trees: one per column reduced along ``reduce_dim`` (original: D2·D3)."""
     if array.reduce_dim is None:
         return 0
-    p = get_preset(preset)
     n = array.dim_sizes[array.reduce_dim]
-    if p.ws_tree_count_d2:
+    if preset.ws_tree_count_d2:
         dims = array.dim_sizes
         return n * math.prod(s for d, s in dims.items() if d not in ("D1", "D2"))
     return array.units // n
 
 
-def adder_tree_area_mm2(array: DigitalArray, preset: str | Preset | None = None) -> float:
+def adder_tree_area_mm2(array: DigitalArray, preset: Preset = CORRECTED) -> float:
     """Area of the WS adder trees: A_FA·[N(p+1) − (p + log2 N + 1)]·trees (§3.3)."""
     if array.reduce_dim is None:
         return 0.0
@@ -112,7 +110,7 @@ def adder_tree_energy_pj(
     return partial_tree_energy_pj(n_inputs, input_bits, active_inputs, tech)
 
 
-def area_mm2(array: DigitalArray, preset: str | Preset | None = None) -> dict[str, float]:
+def area_mm2(array: DigitalArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Array area breakdown: ``pes`` (multipliers/PEs) and ``adder_trees`` (WS only)."""
     return {
         "pes": array.pe_area_mm2 * array.units,
@@ -120,8 +118,11 @@ def area_mm2(array: DigitalArray, preset: str | Preset | None = None) -> dict[st
     }
 
 
-def tclk_breakdown_ns(array: DigitalArray, preset: str | Preset | None = None) -> dict[str, float]:
-    """Clock period parts: ``mac`` (array clock) and ``adder_tree`` (WS reduction delay)."""
+def tclk_breakdown_ns(array: DigitalArray, preset: Preset = CORRECTED) -> dict[str, float]:
+    """Clock period parts: ``mac`` (array clock) and ``adder_tree`` (WS reduction delay).
+
+    No preset flag changes the digital clock; ``preset`` keeps the signature of the IMC model.
+    """
     del preset
     extra = 0.0
     if array.reduce_dim is not None:
@@ -130,15 +131,14 @@ def tclk_breakdown_ns(array: DigitalArray, preset: str | Preset | None = None) -
     return {"mac": array.tclk_ns, "adder_tree": extra}
 
 
-def tclk_ns(array: DigitalArray, preset: str | Preset | None = None) -> float:
+def tclk_ns(array: DigitalArray, preset: Preset = CORRECTED) -> float:
     """Clock period in ns."""
     return sum(tclk_breakdown_ns(array, preset).values())
 
 
-def peak_energy_pj(array: DigitalArray, preset: str | Preset | None = None) -> dict[str, float]:
+def peak_energy_pj(array: DigitalArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Energy per cycle at full use: MACs (+ full adder trees for WS), pJ."""
-    p = get_preset(preset)
-    if p.digital_peak_energy_omits_mac:
+    if preset.digital_peak_energy_omits_mac:
         return {"macs": float(array.units), "adder_trees": 0.0}
     trees = 0.0
     if array.reduce_dim is not None:

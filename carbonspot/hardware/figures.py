@@ -10,6 +10,9 @@ Clock: the array's critical path (IMC macro, or 5 ns + WS adder tree); memories 
 not to limit it, as in the original.
 
 Breakdown keys: ``array:<part>`` and ``mem:<level name>`` (area); ``array:<part>`` (clock).
+
+The public functions take a preset name or a Preset and resolve it once; the array models
+(:mod:`~carbonspot.hardware.imc`, :mod:`~carbonspot.hardware.digital`) take the Preset.
 """
 
 from __future__ import annotations
@@ -21,48 +24,31 @@ from carbonspot.presets import Preset, get_preset
 
 def array_area_mm2(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, float]:
     """Area breakdown of the operational array alone (mm²)."""
-    if isinstance(acc.array, ImcArray):
-        return imc.area_mm2(acc.array, preset)
-    return digital.area_mm2(acc.array, preset)
+    return _array_area_mm2(acc, get_preset(preset))
 
 
 def memory_area_mm2(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, float]:
     """Area per memory level (mm²): one instance (original) or all replicas (corrected)."""
-    p = get_preset(preset)
-    dims = acc.dim_sizes
-    out = {}
-    for m in acc.memories:
-        copies = 1 if p.mem_area_once_per_level else m.replicas(dims)
-        out[m.name] = m.area_mm2 * copies
-    return out
+    return _memory_area_mm2(acc, get_preset(preset))
 
 
 def accelerator_area_mm2(
     acc: Accelerator, preset: str | Preset | None = None
 ) -> tuple[float, dict[str, float]]:
     """Total area in mm² and its breakdown ``{"array:<part>": …, "mem:<level>": …}``."""
-    parts = {f"array:{k}": v for k, v in array_area_mm2(acc, preset).items()}
-    parts.update({f"mem:{k}": v for k, v in memory_area_mm2(acc, preset).items()})
-    return sum(parts.values()), parts
+    return _accelerator_area_mm2(acc, get_preset(preset))
 
 
 def accelerator_tclk_ns(
     acc: Accelerator, preset: str | Preset | None = None
 ) -> tuple[float, dict[str, float]]:
     """Clock period in ns and its breakdown ``{"array:<part>": ns}``."""
-    if isinstance(acc.array, ImcArray):
-        bd = imc.tclk_breakdown_ns(acc.array, preset)
-    else:
-        bd = digital.tclk_breakdown_ns(acc.array, preset)
-    parts = {f"array:{k}": v for k, v in bd.items()}
-    return sum(parts.values()), parts
+    return _accelerator_tclk_ns(acc, get_preset(preset))
 
 
 def peak_energy_pj(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, float]:
     """Array energy per cycle at full utilisation (pJ), by component."""
-    if isinstance(acc.array, ImcArray):
-        return imc.peak_energy_pj(acc.array, preset)
-    return digital.peak_energy_pj(acc.array, preset)
+    return _peak_energy_pj(acc, get_preset(preset))
 
 
 def macs_per_cycle(acc: Accelerator) -> float:
@@ -80,11 +66,54 @@ def peak_metrics(acc: Accelerator, preset: str | Preset | None = None) -> dict[s
     only, as the original), ``peak_tops_per_mm2`` (per whole-accelerator area) and
     ``peak_tops_per_mm2_array`` (per array area, the original's macro figure).
     """
+    return _peak_metrics(acc, get_preset(preset))
+
+
+# --- the same under a resolved preset (the public functions above resolve it once) ----------
+
+
+def _array_area_mm2(acc: Accelerator, p: Preset) -> dict[str, float]:
+    if isinstance(acc.array, ImcArray):
+        return imc.area_mm2(acc.array, p)
+    return digital.area_mm2(acc.array, p)
+
+
+def _memory_area_mm2(acc: Accelerator, p: Preset) -> dict[str, float]:
+    dims = acc.dim_sizes
+    out = {}
+    for m in acc.memories:
+        copies = 1 if p.mem_area_once_per_level else m.replicas(dims)
+        out[m.name] = m.area_mm2 * copies
+    return out
+
+
+def _accelerator_area_mm2(acc: Accelerator, p: Preset) -> tuple[float, dict[str, float]]:
+    parts = {f"array:{k}": v for k, v in _array_area_mm2(acc, p).items()}
+    parts.update({f"mem:{k}": v for k, v in _memory_area_mm2(acc, p).items()})
+    return sum(parts.values()), parts
+
+
+def _accelerator_tclk_ns(acc: Accelerator, p: Preset) -> tuple[float, dict[str, float]]:
+    if isinstance(acc.array, ImcArray):
+        bd = imc.tclk_breakdown_ns(acc.array, p)
+    else:
+        bd = digital.tclk_breakdown_ns(acc.array, p)
+    parts = {f"array:{k}": v for k, v in bd.items()}
+    return sum(parts.values()), parts
+
+
+def _peak_energy_pj(acc: Accelerator, p: Preset) -> dict[str, float]:
+    if isinstance(acc.array, ImcArray):
+        return imc.peak_energy_pj(acc.array, p)
+    return digital.peak_energy_pj(acc.array, p)
+
+
+def _peak_metrics(acc: Accelerator, p: Preset) -> dict[str, float]:
     macs = macs_per_cycle(acc)
-    energy = sum(peak_energy_pj(acc, preset).values())
-    tclk, _ = accelerator_tclk_ns(acc, preset)
-    area, _ = accelerator_area_mm2(acc, preset)
-    array_area = sum(array_area_mm2(acc, preset).values())
+    energy = sum(_peak_energy_pj(acc, p).values())
+    tclk, _ = _accelerator_tclk_ns(acc, p)
+    area, _ = _accelerator_area_mm2(acc, p)
+    array_area = sum(_array_area_mm2(acc, p).values())
     tops = 2 * macs / tclk / 1000
     return {
         "macs_per_cycle": macs,
@@ -102,9 +131,9 @@ def peak_metrics(acc: Accelerator, preset: str | Preset | None = None) -> dict[s
 def describe(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, object]:
     """Everything ``carbonspot hardware show`` prints, as plain JSON-able data."""
     p = get_preset(preset)
-    area, area_bd = accelerator_area_mm2(acc, p)
-    tclk, tclk_bd = accelerator_tclk_ns(acc, p)
-    peak = peak_metrics(acc, p)
+    area, area_bd = _accelerator_area_mm2(acc, p)
+    tclk, tclk_bd = _accelerator_tclk_ns(acc, p)
+    peak = _peak_metrics(acc, p)
     arr = acc.array
     array_info: dict[str, object] = {
         "type": ("aimc" if arr.imc_type == "analog" else "dimc")
@@ -167,7 +196,7 @@ def describe(acc: Accelerator, preset: str | Preset | None = None) -> dict[str, 
         "tclk_breakdown_ns": tclk_bd,
         "macs_per_cycle": peak["macs_per_cycle"],
         "peak_energy_pj_per_cycle": peak["energy_pj_per_cycle"],
-        "peak_energy_breakdown_pj": peak_energy_pj(acc, p),
+        "peak_energy_breakdown_pj": _peak_energy_pj(acc, p),
         "peak_tops": peak["peak_tops"],
         "peak_tops_per_w": peak["peak_tops_per_w"],
         "peak_tops_per_mm2": peak["peak_tops_per_mm2"],

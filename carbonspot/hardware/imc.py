@@ -31,7 +31,7 @@ import numpy as np
 
 from carbonspot.hardware.memory import REFERENCE_NODE_NM, imc_cell_array
 from carbonspot.hardware.model import ImcArray, Technology
-from carbonspot.presets import Preset, get_preset
+from carbonspot.presets import CORRECTED, Preset
 
 # --------------------------------------------------------------------------------------------
 # gate-level primitives (carbonspot-model.md §4.2, zigzag-model.md §8.2)
@@ -217,12 +217,16 @@ def p_tree(array: ImcArray) -> int:
     return array.weight_bits + _log2_int(array.bl, "bitline size")
 
 
-def acc_bits(array: ImcArray, preset: Preset | None = None, *, energy: bool = False) -> float:
-    """Accumulator width in bits (AIMC area: P_in + P_w + r; DIMC: P_in + P_w + log2 BL)."""
+def acc_bits(array: ImcArray, preset: Preset = CORRECTED, *, energy: bool = False) -> float:
+    """Accumulator width in bits (AIMC area: P_in + P_w + r; DIMC: P_in + P_w + log2 BL).
+
+    ``energy``: the width the energy model charges (the original: P_in + P_w + log2 BL for
+    AIMC too, preset flag ``aimc_acc_energy_log2_bl``).
+    """
     log2bl = _log2_int(array.bl, "bitline size")
     if array.imc_type == "digital":
         return array.input_bits + array.weight_bits + log2bl
-    if energy and (preset is None or preset.aimc_acc_energy_log2_bl):
+    if energy and preset.aimc_acc_energy_log2_bl:
         return array.input_bits + array.weight_bits + log2bl
     return array.input_bits + array.weight_bits + array.adc_bits
 
@@ -236,9 +240,9 @@ def has_accumulator(array: ImcArray, input_bits: int | None = None) -> bool:
 # area (carbonspot-model.md §4.3-§4.5)
 
 
-def cells_area_mm2(array: ImcArray, preset: str | Preset | None = None) -> float:
+def cells_area_mm2(array: ImcArray, preset: Preset = CORRECTED) -> float:
     """Cell-array area: SRAM model of WL·BL·gd·P_w bits per macro × macros, or the override."""
-    return _cells_area_mm2(array, get_preset(preset))
+    return _cells_area_mm2(array, preset)
 
 
 @lru_cache(maxsize=4096)
@@ -257,19 +261,18 @@ def _cells_area_mm2(array: ImcArray, preset: Preset) -> float:
     return float(cost.area_mm2) * array.macros
 
 
-def area_mm2(array: ImcArray, preset: str | Preset | None = None) -> dict[str, float]:
+def area_mm2(array: ImcArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Area breakdown of all macros in mm² (sum = macro area).
 
     Keys: ``cells``, ``mults``, ``adcs``/``adders`` (AIMC/DIMC), ``dacs`` (AIMC),
     ``adders_pv``, ``accumulators``.
     """
-    p = get_preset(preset)
     t = array.tech
     wl, bl, banks = array.wl, array.bl, array.macros
     pw, b = array.weight_bits, array.input_bits_per_cycle
     a_fa, a_mult, a_dff = fa_area_mm2(t), t.nd2_area_mm2, t.dff_area_mm2
-    out = {"cells": cells_area_mm2(array, p)}
-    acc_count = acc_bits(array, p) * wl * banks if has_accumulator(array) else 0.0
+    out = {"cells": cells_area_mm2(array, preset)}
+    acc_count = acc_bits(array, preset) * wl * banks if has_accumulator(array) else 0.0
     if array.imc_type == "digital":
         out["mults"] = a_mult * b * pw * wl * bl * banks
         out["adders"] = a_fa * adder_tree_fa_count(bl, pw) * b * wl * banks
@@ -287,7 +290,7 @@ def area_mm2(array: ImcArray, preset: str | Preset | None = None) -> dict[str, f
     return out
 
 
-def total_area_mm2(array: ImcArray, preset: str | Preset | None = None) -> float:
+def total_area_mm2(array: ImcArray, preset: Preset = CORRECTED) -> float:
     """Total macro area in mm²."""
     return sum(area_mm2(array, preset).values())
 
@@ -296,13 +299,12 @@ def total_area_mm2(array: ImcArray, preset: str | Preset | None = None) -> float
 # clock period (carbonspot-model.md §4.4-§4.5 for zigzag-imc, zigzag-model.md §8.4 for v3)
 
 
-def tclk_breakdown_ns(array: ImcArray, preset: str | Preset | None = None) -> dict[str, float]:
+def tclk_breakdown_ns(array: ImcArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Critical-path parts in ns: mults, adcs (AIMC) / adders (DIMC), adders_pv, accumulators."""
-    p = get_preset(preset)
     dl = delays_ns(array.tech)
     in2sum, in2cout, cin2cout = dl["in2sum"], dl["in2cout"], dl["cin2cout"]
     pw, pin, b = array.weight_bits, array.input_bits, array.input_bits_per_cycle
-    legacy = p.imc_delay_zigzag_imc
+    legacy = preset.imc_delay_zigzag_imc
     out = {"mults": dl["mult"]}
     if array.imc_type == "digital":
         d = _log2_int(array.bl, "bitline size")
@@ -345,7 +347,7 @@ def tclk_breakdown_ns(array: ImcArray, preset: str | Preset | None = None) -> di
     return out
 
 
-def tclk_ns(array: ImcArray, preset: str | Preset | None = None) -> float:
+def tclk_ns(array: ImcArray, preset: Preset = CORRECTED) -> float:
     """Clock period of the macro in ns (sum of the critical-path parts)."""
     return sum(tclk_breakdown_ns(array, preset).values())
 
@@ -354,15 +356,14 @@ def tclk_ns(array: ImcArray, preset: str | Preset | None = None) -> float:
 # energy
 
 
-def peak_energy_pj(array: ImcArray, preset: str | Preset | None = None) -> dict[str, float]:
+def peak_energy_pj(array: ImcArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Energy per cycle at full utilisation, no weight updates (§4.4, §4.5), breakdown in pJ."""
-    p = get_preset(preset)
     t = array.tech
     wl, bl, banks = array.wl, array.bl, array.macros
     pw, b = array.weight_bits, array.input_bits_per_cycle
     e_fa, e_mult, e_dff = fa_energy_pj(t), mult1b_energy_pj(t), dff_energy_pj(t)
     acc = (
-        (e_fa + e_dff) * acc_bits(array, p, energy=True) * wl * banks
+        (e_fa + e_dff) * acc_bits(array, preset, energy=True) * wl * banks
         if has_accumulator(array)
         else 0.0
     )
@@ -390,7 +391,7 @@ def macs_per_cycle(array: ImcArray) -> float:
     return array.units * array.input_bits_per_cycle / array.input_bits
 
 
-def peak_metrics(array: ImcArray, preset: str | Preset | None = None) -> dict[str, float]:
+def peak_metrics(array: ImcArray, preset: Preset = CORRECTED) -> dict[str, float]:
     """Macro-only peak figures (§4.8): MACs/cycle, energy/cycle, TOP/s, TOP/s/W, TOP/s/mm²."""
     macs = macs_per_cycle(array)
     e = sum(peak_energy_pj(array, preset).values())
@@ -427,7 +428,7 @@ def layer_energy_pj(
     layer_weight_bits: int,
     precharge_count: float | np.ndarray = 0.0,
     mapped_group_depth: int = 1,
-    preset: str | Preset | None = None,
+    preset: Preset = CORRECTED,
 ) -> dict[str, float | np.ndarray]:
     """Macro energy of one layer in pJ, by component (carbonspot-model.md §4.4-§4.6).
 
@@ -441,7 +442,6 @@ def layer_energy_pj(
     accumulator) are the macro's; layer weights narrower than P_w use the same columns.
     """
     del mapped_group_depth, layer_weight_bits  # widths are the hardware's (§4.4: asserted equal)
-    p = get_preset(preset)
     t = array.tech
     C = np.asarray(mapped_cols, dtype=float)
     R_tot = np.asarray(rows_total, dtype=float)
@@ -453,7 +453,7 @@ def layer_energy_pj(
     n = math.ceil(pa / b)  # bit-serial cycles
     e_fa, e_mult, e_dff = fa_energy_pj(t), mult1b_energy_pj(t), dff_energy_pj(t)
     acc_on = b != pa
-    acc = (e_fa + e_dff) * acc_bits(array, p, energy=True) * C * n * A if acc_on else 0.0 * C
+    acc = (e_fa + e_dff) * acc_bits(array, preset, energy=True) * C * n * A if acc_on else 0.0 * C
     out: dict[str, float | np.ndarray]
     if array.imc_type == "digital":
         tree = partial_tree_energy_pj(bl, pw, R_add, t)

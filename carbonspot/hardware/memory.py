@@ -35,7 +35,7 @@ import numpy as np
 
 from carbonspot.hardware.model import Technology
 from carbonspot.paths import data_file
-from carbonspot.presets import Preset, get_preset
+from carbonspot.presets import CORRECTED, Preset
 
 SRAM_TABLE_FILE = "sram_cacti_28nm.csv"
 SLICE_BITS = 32  # width of the tabulated CACTI slice (carbonspot-model.md §5.4)
@@ -104,7 +104,7 @@ def sram_cost(
     *,
     node_nm: float = REFERENCE_NODE_NM,
     vdd_v: float = REFERENCE_VDD_V,
-    preset: str | Preset | None = None,
+    preset: Preset = CORRECTED,
 ) -> SramCost:
     """Area, per-word read/write energy and access time of a ``bw_bits``-wide SRAM.
 
@@ -112,7 +112,6 @@ def sram_cost(
     (broadcast). Memories of at most 32 bits width use the same row rule (the original
     simulated them at their own width; the difference is within CACTI's slice model).
     """
-    p = get_preset(preset)
     size = np.asarray(size_bits, dtype=float)
     bw = np.asarray(bw_bits, dtype=float)
     area, r_pj, w_pj, t_ns = sram_slice(sram_rows(size, bw))
@@ -120,9 +119,9 @@ def sram_cost(
     area = area * slices
     r_pj = r_pj * slices
     w_pj = w_pj * slices
-    if not p.sram_area_x2:
+    if not preset.sram_area_x2:
         area = area / CACTI_AREA_FACTOR
-    if not p.sram_v2_factor_on_area_delay:
+    if not preset.sram_v2_factor_on_area_delay:
         # undo the V² factor on area/delay, apply geometric 32 nm -> 28 nm scaling
         area = area / V2_FACTOR_28NM * (28.0 / 32.0) ** 2
         t_ns = t_ns / V2_FACTOR_28NM * (28.0 / 32.0)
@@ -140,7 +139,7 @@ def imc_cell_array(
     group_depth: int,
     weight_bits: int,
     *,
-    preset: str | Preset | None = None,
+    preset: Preset = CORRECTED,
     node_nm: float = REFERENCE_NODE_NM,
     vdd_v: float = REFERENCE_VDD_V,
 ) -> SramCost:
@@ -158,7 +157,7 @@ def imc_weight_write_pj(
     group_depth: int,
     weight_bits: int,
     *,
-    preset: str | Preset | None = None,
+    preset: Preset = CORRECTED,
     node_nm: float = REFERENCE_NODE_NM,
     vdd_v: float = REFERENCE_VDD_V,
 ) -> float:
@@ -167,10 +166,11 @@ def imc_weight_write_pj(
     The original rounds to 3 decimals; the corrected preset (``imc_w_cost_rounded`` off)
     keeps full precision.
     """
-    p = get_preset(preset)
-    cost = imc_cell_array(wl, bl, group_depth, weight_bits, preset=p, node_nm=node_nm, vdd_v=vdd_v)
+    cost = imc_cell_array(
+        wl, bl, group_depth, weight_bits, preset=preset, node_nm=node_nm, vdd_v=vdd_v
+    )
     value = float(cost.w_energy_pj) * weight_bits / (wl * weight_bits)
-    return round(value, 3) if p.imc_w_cost_rounded else value
+    return round(value, 3) if preset.imc_w_cost_rounded else value
 
 
 def register_cost(bits: int | np.ndarray, tech: Technology | None = None) -> SramCost:
