@@ -8,14 +8,13 @@ import pytest
 
 from carbonspot.carbon.params import (
     CARBON_KEYS,
-    add_carbon_arguments,
-    carbon_params_from_args,
     get_carbon_params,
     grid_table,
     memory_table,
     parse_carbon_overrides,
     read_carbon_file,
 )
+from carbonspot.cli._carbon_flags import add_carbon_arguments, carbon_flags, carbon_params_from_args
 from carbonspot.errors import InputError
 
 
@@ -130,6 +129,20 @@ def test_argparse_glue(tmp_path):
     p = carbon_params_from_args(args)
     assert p.preset == "act" and p.lifetime_years == 5
     assert p.grid_g_per_kwh == 200 and p.package_g == 0  # the command line wins over the file
+    flags = carbon_flags(args)
+    assert flags.source == f"{f} + --carbon" and flags.overrides["grid"] == "200"
+
+
+def test_carbon_params_module_has_no_cli_code():
+    import ast
+
+    import carbonspot.carbon.params as params
+
+    tree = ast.parse(open(params.__file__).read())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "argparse" not in imported
+    assert not hasattr(params, "add_carbon_arguments")
 
 
 def test_tables_have_sources_and_expected_entries():

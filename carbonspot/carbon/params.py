@@ -1,14 +1,14 @@
 """Carbon parameters: data tables, presets and user overrides → :class:`CarbonParams`.
 
 Overrides come from a YAML file (a mapping, optionally under a top-level ``carbon:`` key) and
-from ``--carbon key=value,key=value`` flags; later sources win. Every key and every named value
-is checked; unknown ones raise :class:`InputError` listing what is allowed. docs/carbon-model.md
-describes the keys, the tables in ``carbonspot/data/carbon/`` and how the presets differ.
+from ``key=value,key=value`` texts (the CLI's ``--carbon`` flags); later sources win. Every key
+and every named value is checked; unknown ones raise :class:`InputError` listing what is
+allowed. docs/carbon-model.md describes the keys, the tables in ``carbonspot/data/carbon/`` and
+how the presets differ. Pure logic: no argparse, no printing.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -334,49 +334,3 @@ def get_carbon_params(
             name in PRESETS and get_preset(name).carbon_literature_ignores_overrun
         ),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# CLI glue shared by the sub-commands that report carbon
-
-
-def add_carbon_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--carbon key=value[,key=value]`` (repeatable) and ``--carbon-file FILE``."""
-    parser.add_argument(
-        "--carbon",
-        action="append",
-        metavar="KEY=VALUE[,KEY=VALUE]",
-        help="override carbon parameters; keys: " + ", ".join(CARBON_KEYS),
-    )
-    parser.add_argument(
-        "--carbon-file", metavar="FILE", help="YAML file of carbon parameter overrides"
-    )
-    parser.add_argument(
-        "--carbon-preset",
-        metavar="NAME",
-        help="carbon defaults to start from (corrected, carbonspot2025, act); "
-        "default: the same name as --preset",
-    )
-
-
-def carbon_params_from_args(
-    args: argparse.Namespace, preset_name: str | None = None
-) -> CarbonParams:
-    """CarbonParams from ``--carbon-preset`` (else ``preset_name`` or ``--preset``),
-    ``--carbon-file`` and ``--carbon``."""
-    preset = preset_name if preset_name is not None else getattr(args, "preset", None)
-    if getattr(args, "carbon_preset", None):
-        preset = args.carbon_preset
-        if preset not in CARBON_PRESETS:
-            raise InputError(
-                f"unknown carbon preset {preset!r}", field="--carbon-preset", allowed=CARBON_PRESETS
-            )
-    overrides: dict[str, Any] = {}
-    sources = []
-    if getattr(args, "carbon_file", None):
-        overrides.update(read_carbon_file(args.carbon_file))
-        sources.append(str(args.carbon_file))
-    if getattr(args, "carbon", None):
-        overrides.update(parse_carbon_overrides(args.carbon))
-        sources.append("--carbon")
-    return get_carbon_params(preset, overrides, source=" + ".join(sources) or None)

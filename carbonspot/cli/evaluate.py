@@ -8,7 +8,11 @@ import sys
 from typing import Any
 
 from carbonspot import design as design_mod
-from carbonspot.carbon.params import add_carbon_arguments, carbon_params_from_args
+from carbonspot.cli._carbon_flags import (
+    add_carbon_arguments,
+    add_preset_argument,
+    carbon_params_from_args,
+)
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
@@ -65,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="edp",
         help="what the mapper minimises per layer (default: edp, as the paper)",
     )
-    p.add_argument("--preset", default=None, help="model preset (default: corrected)")
+    add_preset_argument(p)
     p.add_argument(
         "--mapper",
         default=DEFAULT_MAPPER,

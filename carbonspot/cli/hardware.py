@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from carbonspot.cli._carbon_flags import add_preset_argument
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
-from carbonspot.presets import DEFAULT_PRESET, PRESETS
+from carbonspot.presets import DEFAULT_PRESET
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument(
         "specs", nargs="+", metavar="SPEC", help="NAME:key=value,... or path to an accelerator YAML"
     )
-    show.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS))
+    add_preset_argument(show, default=DEFAULT_PRESET)
     show.add_argument("--format", default="table", choices=("table", "json"))
     show.add_argument(
         "--workload-weight-bytes",
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exp = sub.add_parser("export", help="write an accelerator as our YAML")
     exp.add_argument("spec", metavar="SPEC")
     exp.add_argument("-o", "--output", default="-", help="file (default: stdout)")
-    exp.add_argument("--preset", default=DEFAULT_PRESET, choices=sorted(PRESETS))
+    add_preset_argument(exp, default=DEFAULT_PRESET)
     exp.add_argument("--workload-weight-bytes", type=int, default=None)
     exp.set_defaults(func=run_export)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])

@@ -6,7 +6,12 @@ import argparse
 
 from carbonspot.carbon.chips import load_chips
 from carbonspot.carbon.literature import SUITES
-from carbonspot.carbon.params import CARBON_PRESETS, add_carbon_arguments, carbon_params_from_args
+from carbonspot.carbon.params import CARBON_PRESETS
+from carbonspot.cli._carbon_flags import (
+    add_carbon_arguments,
+    add_preset_argument,
+    carbon_params_from_args,
+)
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
 
@@ -34,10 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-builtin", action="store_true", help="leave out the 13 built-in chips (needs --chips)"
     )
-    p.add_argument(
-        "--preset",
-        choices=CARBON_PRESETS,
-        default=None,
+    add_preset_argument(
+        p,
+        names=CARBON_PRESETS,
         help="carbon preset (default corrected; carbonspot2025 reproduces the paper)",
     )
     p.add_argument(
