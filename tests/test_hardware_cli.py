@@ -62,3 +62,19 @@ def test_show_bad_input_exit_2(capsys, argv: list[str], needle: str) -> None:
     assert code == 2
     assert needle in err and "allowed" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_templates_lists_every_parameter_once(capsys) -> None:
+    from carbonspot.hardware.templates import TEMPLATE_PARAMETERS
+
+    code, out, _ = _run(capsys, ["hardware", "templates", "--format", "json"])
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["parameter"] for r in rows] == [p.name for p in TEMPLATE_PARAMETERS]
+    vdd = next(r for r in rows if r["parameter"] == "vdd_v")
+    assert vdd["templates"] == "pdigital_ws,pdigital_os,aimc,dimc" and vdd["allowed"] == "0.3..2 V"
+
+
+def test_bad_preset_is_one_line(capsys) -> None:
+    code, out, err = _run(capsys, ["hardware", "show", "dimc:dim=64", "--preset", "fancy"])
+    assert code == 2 and "allowed" in err and len(err.strip().splitlines()) == 1

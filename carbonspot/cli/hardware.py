@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="weight bytes of the intended workload (templates keep W in SRAM when they fit)",
     )
     show.set_defaults(func=run_show)
-    tpl = sub.add_parser("templates", help="list templates and their parameters")
+    tpl = sub.add_parser("templates", help="list the template parameters and their values")
     tpl.add_argument("--format", default="table", choices=("table", "json"))
     tpl.set_defaults(func=run_templates)
     exp = sub.add_parser("export", help="write an accelerator as our YAML")
@@ -115,13 +115,19 @@ def _print_info(info: dict) -> None:
 
 
 def run_templates(args: argparse.Namespace) -> int:
-    """List the templates and their parameters with defaults."""
-    from carbonspot.hardware.templates import TEMPLATE_PARAMS
+    """List every template parameter: templates, type, default, allowed values and meaning."""
+    from carbonspot.hardware.templates import TEMPLATE_PARAMETERS
 
     rows = [
-        {"template": name, "parameter": key, "default": p.default, "meaning": p.doc}
-        for name, params in TEMPLATE_PARAMS.items()
-        for key, p in params.items()
+        {
+            "parameter": p.name,
+            "templates": ",".join(p.templates),
+            "type": p.kind.__name__,
+            "default": p.default_text,
+            "allowed": p.allowed_text(),
+            "meaning": p.doc,
+        }
+        for p in TEMPLATE_PARAMETERS
     ]
     if args.format == "json":
         print_json(rows)

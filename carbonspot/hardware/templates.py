@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from carbonspot.errors import InputError
@@ -85,35 +86,199 @@ def scaled_technology(
 
 
 @dataclass(frozen=True)
-class _Param:
-    kind: type
-    default: Any
+class Range:
+    """Allowed values of a parameter: ``low..high``, optionally powers of two only.
+
+    ``low`` is excluded when ``low_open``; values are always finite. ``unit`` and ``why`` only
+    go into :meth:`text`, the words every error and the docs use.
+    """
+
+    low: float
+    high: float = math.inf
+    pow2: bool = False
+    low_open: bool = False
+    unit: str = ""
+    why: str = ""
+
+    def accepts(self, value: float) -> bool:
+        """True when ``value`` is in the range (and a power of two if it must be)."""
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        if not (above and value <= self.high):
+            return False
+        return not self.pow2 or (float(value).is_integer() and _is_pow2(int(value)))
+
+    def text(self, kind: type) -> str:
+        """The range in words, e.g. ``integers 1..65536`` or ``a positive number of GB``."""
+        unit = f" {self.unit}" if self.unit else ""
+        if self.pow2:
+            words = f"powers of two {self.low:g}..{self.high:g}"
+        elif self.low_open and self.low == 0 and self.high == math.inf:
+            words = f"a positive number of{unit}" if unit else "a positive number"
+        elif self.high == math.inf:
+            words = f"integers >= {self.low:g}" if kind is int else f">= {self.low:g}{unit}"
+        elif kind is int:
+            words = f"integers {self.low:g}..{self.high:g}"
+        else:
+            words = f"{self.low:g}..{self.high:g}{unit}"
+        return f"{words} ({self.why})" if self.why else words
+
+
+@dataclass(frozen=True)
+class TemplateParam:
+    """One template parameter: type, default, allowed values and the templates that take it.
+
+    ``allowed`` is the range on every template of ``templates`` except those named in
+    ``allowed_on`` (``((templates, range), ...)``, e.g. powers of two where an adder tree or a
+    bitline needs them). A range of ``None`` means the allowed values depend on other
+    parameters; ``rule`` says how (checked in :func:`resolve_params`). A ``default`` of ``None``
+    is derived from the other parameters as ``derived`` says.
+    """
+
+    name: str
+    kind: type  # int or float
+    default: int | float | None
     doc: str
+    templates: tuple[str, ...] = TEMPLATE_NAMES
+    allowed: Range | None = None
+    allowed_on: tuple[tuple[tuple[str, ...], Range | None], ...] = ()
+    rule: str = ""
+    derived: str = ""
+
+    def range_on(self, template: str) -> Range | None:
+        """The range checked on ``template`` (``None``: the rule in :attr:`rule`)."""
+        for names, rng in self.allowed_on:
+            if template in names:
+                return rng
+        return self.allowed
+
+    def allowed_text(self, template: str | None = None) -> str:
+        """Allowed values in words, on ``template`` or on every template that takes it."""
+        if template is not None:
+            rng = self.range_on(template)
+            return rng.text(self.kind) if rng is not None else self.rule
+        by_text: dict[str, list[str]] = {}
+        for t in self.templates:
+            by_text.setdefault(self.allowed_text(t), []).append(t)
+        if len(by_text) == 1:
+            return next(iter(by_text))
+        return "; ".join(f"{text} on {', '.join(ts)}" for text, ts in by_text.items())
+
+    @property
+    def default_text(self) -> str:
+        """The default in words: the value, or how it is derived."""
+        if self.default is None:
+            return self.derived
+        short = f"{self.default:g}"
+        return short if float(short) == self.default else repr(self.default)
 
 
-_COMMON: dict[str, _Param] = {
-    "dim": _Param(int, 128, "D1 = D2 (array or macro side)"),
-    "d1": _Param(int, None, "D1 (output channels / wordline); overrides dim"),
-    "d2": _Param(int, None, "D2 (reduction / bitline); overrides dim"),
-    "macros": _Param(int, 1, "D3 (number of macros / array copies)"),
-    "sram_bytes": _Param(int, 131072, "on-chip SRAM capacity in bytes"),
-    "dram_gb": _Param(float, 1 / 1024, "DRAM capacity in GB"),
-    "input_bits": _Param(int, 8, "activation precision"),
-    "weight_bits": _Param(int, 8, "weight precision"),
-    "node_nm": _Param(float, REFERENCE_NODE_NM, "technology node in nm"),
-    "vdd_v": _Param(float, REFERENCE_VDD_V, "supply voltage in V"),
-}
-_IMC: dict[str, _Param] = {
-    "input_bits_per_cycle": _Param(int, None, "input bits per cycle (DAC bits); AIMC 2, DIMC 1"),
-    "adc_bits": _Param(float, None, "ADC resolution (AIMC); default b + 0.5·floor(log2 D2)"),
-    "group_depth": _Param(int, 1, "weights per cell group"),
-}
-TEMPLATE_PARAMS: dict[str, dict[str, _Param]] = {
-    "pdigital_ws": dict(_COMMON),
-    "pdigital_os": dict(_COMMON),
-    "aimc": {**_COMMON, **_IMC},
-    "dimc": {**_COMMON, **_IMC},
-}
+_DIM = Range(*DIM_RANGE)
+_BITS = Range(1, 32)
+_IMC_TEMPLATES = ("aimc", "dimc")
+_ADDER_TREE = ("pdigital_ws", "aimc", "dimc")  # D2 reduces in an adder tree / along a bitline
+
+# Every template parameter, once: the loaders (sweep and study files, template specs), the
+# checks of resolve_params, ``carbonspot hardware templates`` and the docs' table read it.
+TEMPLATE_PARAMETERS: tuple[TemplateParam, ...] = (
+    TemplateParam("dim", int, 128, "D1 = D2 (array or macro side)", allowed=_DIM),
+    TemplateParam(
+        "d1",
+        int,
+        None,
+        "D1 (output channels / wordline); overrides dim",
+        allowed=_DIM,
+        derived="dim",
+    ),
+    TemplateParam(
+        "d2",
+        int,
+        None,
+        "D2 (reduction / bitline); overrides dim",
+        allowed=_DIM,
+        allowed_on=((_ADDER_TREE, Range(2, DIM_RANGE[1], pow2=True, why="adder tree / bitline")),),
+        derived="dim",
+    ),
+    TemplateParam("macros", int, 1, "D3 (number of macros / array copies)", allowed=_DIM),
+    TemplateParam(
+        "sram_bytes",
+        int,
+        131072,
+        "on-chip SRAM capacity in bytes",
+        rule=f"at least {MIN_SRAM_ROWS} rows of the SRAM word, at most the largest SRAM of the "
+        "CACTI table (both depend on the array)",
+    ),
+    TemplateParam(
+        "dram_gb",
+        float,
+        1 / 1024,
+        "DRAM capacity in GB",
+        allowed=Range(0, low_open=True, unit="GB"),
+    ),
+    TemplateParam(
+        "input_bits",
+        int,
+        8,
+        "activation precision",
+        allowed=_BITS,
+        allowed_on=((_IMC_TEMPLATES, Range(1, 32, pow2=True)),),
+    ),
+    TemplateParam(
+        "weight_bits",
+        int,
+        8,
+        "weight precision",
+        allowed=_BITS,
+        allowed_on=((_IMC_TEMPLATES, Range(1, 32, pow2=True)),),
+    ),
+    TemplateParam(
+        "node_nm",
+        float,
+        REFERENCE_NODE_NM,
+        "technology node in nm",
+        allowed=Range(*NODE_RANGE_NM, unit="nm"),
+    ),
+    TemplateParam(
+        "vdd_v", float, REFERENCE_VDD_V, "supply voltage in V", allowed=Range(0.3, 2.0, unit="V")
+    ),
+    TemplateParam(
+        "input_bits_per_cycle",
+        int,
+        None,
+        "input bits per cycle (DAC bits)",
+        templates=_IMC_TEMPLATES,
+        rule="powers of two 1..input_bits",
+        derived="min(2, input_bits) on aimc, 1 on dimc",
+    ),
+    TemplateParam(
+        "adc_bits",
+        float,
+        None,
+        "ADC resolution (AIMC; DIMC has no ADC)",
+        templates=_IMC_TEMPLATES,
+        allowed_on=((("aimc",), Range(1, 16, unit="bits")),),
+        rule="any number (unused)",
+        derived="input_bits_per_cycle + 0.5·floor(log2 d2)",
+    ),
+    TemplateParam(
+        "group_depth",
+        int,
+        1,
+        "weights per cell group",
+        templates=_IMC_TEMPLATES,
+        allowed=Range(1),
+    ),
+)
+# The same parameters by template (read-only views of TEMPLATE_PARAMETERS).
+TEMPLATE_PARAMS: Mapping[str, Mapping[str, TemplateParam]] = MappingProxyType(
+    {
+        t: MappingProxyType({p.name: p for p in TEMPLATE_PARAMETERS if t in p.templates})
+        for t in TEMPLATE_NAMES
+    }
+)
+# Parameters derived from ``dim`` unless given: their errors name ``dim`` when not given.
+_FROM_DIM = ("d1", "d2")
 
 
 def _is_pow2(x: int) -> bool:
@@ -156,6 +321,17 @@ def _range_error(name: str, field_name: str, value: Any, allowed: str) -> InputE
     return InputError(f"{value!r} out of range", source=name, field=field_name, allowed=allowed)
 
 
+def _check_range(
+    name: str, p: TemplateParam, out: Mapping[str, Any], given: Mapping[str, Any]
+) -> None:
+    """Raise the range error of ``p`` on template ``name`` if its value is outside the range."""
+    rng, value = p.range_on(name), out[p.name]
+    if rng is None or value is None or rng.accepts(value):
+        return
+    field_name = "dim" if p.name in _FROM_DIM and p.name not in given else p.name
+    raise _range_error(name, field_name, value, rng.text(p.kind))
+
+
 def resolve_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Check and complete a template's parameters (types, ranges, defaults).
 
@@ -173,33 +349,11 @@ def resolve_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         out[key] = _coerce(name, key, value, spec[key].kind)
     for key, p in spec.items():
         out.setdefault(key, p.default)
-    imc = name in ("aimc", "dimc")
     out["d1"] = out["dim"] if out["d1"] is None else out["d1"]
     out["d2"] = out["dim"] if out["d2"] is None else out["d2"]
-    lo, hi = DIM_RANGE
-    for key in ("dim", "d1", "d2", "macros"):
-        v = out[key]
-        if not lo <= v <= hi:
-            raise _range_error(name, key, v, f"integers {lo}..{hi}")
-    needs_pow2 = ["d2"] if name in ("aimc", "dimc", "pdigital_ws") else []
-    for key in needs_pow2:
-        if not _is_pow2(out[key]) or out[key] < 2:
-            src = key if key in params else "dim"
-            raise _range_error(name, src, out[key], "powers of two 2..65536 (adder tree / bitline)")
-    for key in ("input_bits", "weight_bits"):
-        v = out[key]
-        if not 1 <= v <= 32 or (imc and not _is_pow2(v)):
-            allowed = "powers of two 1..32" if imc else "integers 1..32"
-            raise _range_error(name, key, v, allowed)
-    if out["dram_gb"] <= 0 or not math.isfinite(out["dram_gb"]):
-        raise _range_error(name, "dram_gb", out["dram_gb"], "a positive number of GB")
-    if not NODE_RANGE_NM[0] <= out["node_nm"] <= NODE_RANGE_NM[1]:
-        raise _range_error(
-            name, "node_nm", out["node_nm"], f"{NODE_RANGE_NM[0]:g}..{NODE_RANGE_NM[1]:g} nm"
-        )
-    if not 0.3 <= out["vdd_v"] <= 2.0:
-        raise _range_error(name, "vdd_v", out["vdd_v"], "0.3..2.0 V")
-    if imc:
+    for p in spec.values():  # the ranges of TEMPLATE_PARAMETERS (derived defaults come later)
+        _check_range(name, p, out, params)
+    if name in _IMC_TEMPLATES:
         b = out["input_bits_per_cycle"]
         if b is None:
             b = out["input_bits_per_cycle"] = min(2 if name == "aimc" else 1, out["input_bits"])
@@ -210,13 +364,10 @@ def resolve_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
                 b,
                 f"powers of two 1..input_bits ({out['input_bits']})",
             )
-        if out["group_depth"] < 1:
-            raise _range_error(name, "group_depth", out["group_depth"], "integers >= 1")
         if out["adc_bits"] is None:
             # carbonspot-model.md §4.1: b + 0.5·floor(log2 D2) (also set, unused, for DIMC)
             out["adc_bits"] = b + 0.5 * math.floor(math.log2(out["d2"]))
-        if name == "aimc" and not 1 <= out["adc_bits"] <= 16:
-            raise _range_error(name, "adc_bits", out["adc_bits"], "1..16 bits")
+            _check_range(name, spec["adc_bits"], out, params)
     bw = sram_bw_bits(name, out)
     min_bytes = MIN_SRAM_ROWS * bw // 8
     if out["sram_bytes"] < min_bytes:
@@ -384,7 +535,7 @@ def build_template(
     workload_weight_bytes: int | None = None,
     spec: str = "",
 ) -> Accelerator:
-    """Build a template accelerator; ``params`` as in :data:`TEMPLATE_PARAMS` (strings ok).
+    """Build a template accelerator; ``params`` as in :data:`TEMPLATE_PARAMETERS` (strings ok).
 
     ``workload_weight_bytes`` decides whether the SRAM keeps the weights (see module doc).
     Raises :class:`InputError` for unknown templates or out-of-range parameters.

@@ -15,7 +15,7 @@ Schema (docs/studies.md)::
       template: [pdigital_ws, pdigital_os, aimc, dimc]  # list = categorical
       d1: {pow2: [16, 256]}                             # powers of two
       macros: {int: [1, 8], step: 1, templates: [aimc, dimc]}
-      vdd: {real: [0.6, 0.9], step: 0.05}               # step optional (needed by 'grid')
+      vdd_v: {real: [0.6, 0.9], step: 0.05}             # step optional (needed by 'grid')
     objectives: {latency: minimize, energy: minimize, carbon_ca: minimize}
     constraints: {max_area_mm2: 10, meets_period: true, max_power_mw: 100}
     solver: nsga2                     # nsga2 | optuna-nsga2 | optuna-tpe | grid
@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from carbonspot.errors import InputError
-from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
-from carbonspot.presets import PRESETS
-from carbonspot.search.files.sweep_file import (
-    parse_carbon,
-    parse_mapper,
-    parse_period,
-    parse_workloads,
+from carbonspot.hardware.templates import TEMPLATE_NAMES
+from carbonspot.mapper.exhaustive import OBJECTIVES as MAPPER_OBJECTIVES
+from carbonspot.search.files.common import (
+    HEADER_KEYS,
+    check_param_values,
+    param_names,
+    parse_header,
+    template_param,
 )
 from carbonspot.search.objective import CONSTRAINTS, DIRECTIONS, OBJECTIVES, Constraint, Objective
 from carbonspot.search.space import (
@@ -54,15 +55,7 @@ from carbonspot.search.spec import SOLVERS, StudySpec
 from carbonspot.yaml_file import read_yaml_file
 
 TOP_KEYS = (
-    "name",
-    "description",
-    "preset",
-    "objective",
-    "mapper",
-    "suite",
-    "workloads",
-    "period_s",
-    "carbon",
+    *HEADER_KEYS,
     "template",
     "params",
     "variables",
@@ -73,56 +66,8 @@ TOP_KEYS = (
     "n_trials",
     "seed",
 )
-MAPPER_OBJECTIVES = ("edp", "energy", "latency")
 VARIABLE_KEYS = ("choices", "int", "pow2", "real", "step", "log", "templates")
 SOLVER_OPTIONS = ("pop_size", "n_startup_trials")
-# Template parameters (brief + carbonspot-model.md); the hardware loader's own list wins when
-# it publishes one (``carbonspot.hardware.readers.template_params``).
-FALLBACK_TEMPLATES = ("pdigital_ws", "pdigital_os", "aimc", "dimc")
-FALLBACK_PARAMS = (
-    "dim",
-    "d1",
-    "d2",
-    "macros",
-    "sram_bytes",
-    "dram_gb",
-    "input_bits",
-    "weight_bits",
-    "input_bits_per_cycle",
-    "adc_bits",
-    "node_nm",
-)
-
-
-def known_templates() -> tuple[str, ...]:
-    """Template names of the hardware loader (or the documented list)."""
-    try:
-        from carbonspot.hardware import readers as accelerator
-    except ImportError:
-        return FALLBACK_TEMPLATES
-    names = getattr(accelerator, "TEMPLATES", None)
-    return tuple(names) if names else FALLBACK_TEMPLATES
-
-
-def known_params(templates: tuple[str, ...]) -> tuple[str, ...]:
-    """Union of the parameter names of ``templates``."""
-    try:
-        from carbonspot.hardware import readers as accelerator
-
-        fn = getattr(accelerator, "template_params", None)
-    except ImportError:
-        fn = None
-    if fn is None:
-        return FALLBACK_PARAMS
-    names: list[str] = []
-    for t in templates:
-        try:
-            for p in fn(t):
-                if p not in names:
-                    names.append(p)
-        except InputError:
-            continue
-    return tuple(names) or FALLBACK_PARAMS
 
 
 def project_dir_of(path: Path) -> Path:
@@ -155,85 +100,53 @@ def parse_study(
     data: Any, src: str, project_dir: Path | None = None, base_dir: Path | None = None
 ) -> StudySpec:
     """Validate an already-parsed study mapping (``src`` names it in errors)."""
-    if not isinstance(data, Mapping):
-        raise InputError("must be a mapping of study settings", source=src, allowed=TOP_KEYS)
-    unknown = sorted(set(map(str, data)) - set(TOP_KEYS))
-    if unknown:
-        raise _err(f"unknown key {unknown[0]!r}", src, unknown[0], TOP_KEYS)
-
-    name = data.get("name", Path(src).stem)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\ "):
+    head = parse_header(data, src, TOP_KEYS, base_dir)
+    if any(c in head.name for c in "/\\ "):
         raise _err("must be a non-empty string without spaces or slashes", src, "name")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise _err("must be a string", src, "description")
-    preset = data.get("preset", "corrected")
-    if preset not in PRESETS:
-        raise _err(f"unknown preset {preset!r}", src, "preset", sorted(PRESETS))
-    mapper = parse_mapper(data.get("mapper", DEFAULT_MAPPER), src)
 
-    suite, workloads = parse_workloads(data, src, base_dir)
-    period_s = parse_period(data.get("period_s"), src)
-    carbon = parse_carbon(data.get("carbon"), src)
-
-    templates = known_templates()
     raw_vars = data.get("variables")
     if not isinstance(raw_vars, Mapping) or not raw_vars:
         raise _err("must be a non-empty mapping of variable name to its values", src, "variables")
     fixed: dict[str, Any] = {}
-    if TEMPLATE not in raw_vars:
-        template = data.get("template")
-        if template is None:
-            raise _err("give a template, or make 'template' a variable", src, "template", templates)
-        if template not in templates:
-            raise _err(f"unknown template {template!r}", src, "template", templates)
-        fixed[TEMPLATE] = template
-        study_templates: tuple[str, ...] = (template,)
-    else:
+    by_name: dict[str, Variable] = {}
+    if TEMPLATE in raw_vars:
         if data.get("template") is not None:
             raise _err("is also a variable: give it in one place only", src, "template")
-        study_templates = tuple(templates)
-    mapper_objective = data.get("objective", "edp")
-    if mapper_objective not in MAPPER_OBJECTIVES:
-        raise _err(
-            f"unknown mapper objective {mapper_objective!r}", src, "objective", MAPPER_OBJECTIVES
-        )
-    if MAPPER_OBJECTIVE not in raw_vars:
-        fixed[MAPPER_OBJECTIVE] = mapper_objective
-
-    params_allowed = known_params(study_templates)
-    params = data.get("params", {}) or {}
-    if not isinstance(params, Mapping):
-        raise _err("must be a mapping of parameter to a value", src, "params")
-    for key, value in params.items():
-        if key not in params_allowed:
-            raise _err(
-                f"unknown accelerator parameter {key!r}", src, f"params.{key}", params_allowed
-            )
-        if not isinstance(value, (int, float, str, bool)):
-            raise _err("must be a number or a string", src, f"params.{key}")
-        if key in raw_vars:
-            raise _err("is also a variable: give it in one place only", src, f"params.{key}")
-        fixed[str(key)] = value
-
-    variables = []
-    for vname, raw in raw_vars.items():
-        variables.append(_variable(str(vname), raw, src, templates, params_allowed))
-    tv = next((v for v in variables if v.name == TEMPLATE), None)
-    if tv is not None:
+        tv = by_name[TEMPLATE] = _variable(TEMPLATE, raw_vars[TEMPLATE], src, TEMPLATE_NAMES)
         if tv.kind != "choices":
-            raise _err("must be a list of template names", src, "variables.template", templates)
+            raise _err(
+                "must be a list of template names", src, "variables.template", TEMPLATE_NAMES
+            )
         for t in tv.values:
-            if t not in templates:
-                raise _err(f"unknown template {t!r}", src, "variables.template", templates)
-    ov = next((v for v in variables if v.name == MAPPER_OBJECTIVE), None)
+            if t not in TEMPLATE_NAMES:
+                raise _err(f"unknown template {t!r}", src, "variables.template", TEMPLATE_NAMES)
+        study_templates: tuple[str, ...] = tuple(tv.values)
+    else:
+        template = data.get("template")
+        if template is None:
+            raise _err(
+                "give a template, or make 'template' a variable", src, "template", TEMPLATE_NAMES
+            )
+        if template not in TEMPLATE_NAMES:
+            raise _err(f"unknown template {template!r}", src, "template", TEMPLATE_NAMES)
+        fixed[TEMPLATE] = template
+        study_templates = (template,)
+    if MAPPER_OBJECTIVE not in raw_vars:
+        fixed[MAPPER_OBJECTIVE] = head.objective
+    fixed.update(_fixed_params(data.get("params"), raw_vars, study_templates, src))
+
+    for vname, raw in raw_vars.items():
+        if str(vname) != TEMPLATE:
+            by_name[str(vname)] = _variable(str(vname), raw, src, study_templates)
+    variables = tuple(by_name[str(vname)] for vname in raw_vars)
+    ov = by_name.get(MAPPER_OBJECTIVE)
     if ov is not None and (
         ov.kind != "choices" or any(o not in MAPPER_OBJECTIVES for o in ov.values)
     ):
         raise _err(
             "must be a list of mapper objectives", src, "variables.objective", MAPPER_OBJECTIVES
         )
-    space = DesignSpace(fixed=tuple(fixed.items()), variables=tuple(variables))
+    space = DesignSpace(fixed=tuple(fixed.items()), variables=variables)
 
     objectives = _objectives(data.get("objectives"), src)
     constraints = _constraints(data.get("constraints"), src)
@@ -263,32 +176,46 @@ def parse_study(
 
     return StudySpec(
         source=src,
-        name=name,
         space=space,
         objectives=objectives,
         constraints=constraints,
-        preset=preset,
-        mapper_objective=mapper_objective,
-        mapper=mapper,
-        suite=suite,
-        workloads=workloads,
-        carbon=carbon,
-        period_s=period_s,
+        **head.spec_fields(objective_field="mapper_objective"),
         solver=solver,
         n_trials=n_trials,
         seed=seed,
         solver_options=tuple((str(k), v) for k, v in options.items()),
-        description=description,
+        description=head.description,
         project_dir=str(project_dir or Path.cwd()),
     )
 
 
-def _variable(
-    name: str, raw: Any, src: str, templates: tuple[str, ...], params_allowed: tuple[str, ...]
-) -> Variable:
+def _fixed_params(
+    raw: Any, raw_vars: Mapping[str, Any], templates: tuple[str, ...], src: str
+) -> dict[str, Any]:
+    """``params``: one value per template parameter, which every template of the study takes."""
+    params = raw or {}
+    if not isinstance(params, Mapping):
+        raise _err("must be a mapping of parameter to a value", src, "params")
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        fld = f"params.{key}"
+        if key not in param_names(TEMPLATE_NAMES):
+            raise _err(f"unknown accelerator parameter {key!r}", src, fld, param_names(templates))
+        if isinstance(value, (list, tuple, Mapping)):
+            raise _err("must be one value (a variable searches several)", src, fld)
+        if key in raw_vars:
+            raise _err("is also a variable: give it in one place only", src, fld)
+        check_param_values(template_param(str(key), templates, src, fld), [value], src, fld)
+        out[str(key)] = value
+    return out
+
+
+def _variable(name: str, raw: Any, src: str, study_templates: tuple[str, ...]) -> Variable:
+    """One variable; a template parameter must exist on every template it applies to."""
     fld = f"variables.{name}"
-    allowed_names = (TEMPLATE, MAPPER_OBJECTIVE, *params_allowed)
-    if name not in allowed_names:
+    is_param = name not in (TEMPLATE, MAPPER_OBJECTIVE)
+    if is_param and name not in param_names(TEMPLATE_NAMES):
+        allowed_names = (TEMPLATE, MAPPER_OBJECTIVE, *param_names(study_templates))
         raise _err(f"unknown variable {name!r}", src, fld, allowed_names)
     if isinstance(raw, (list, tuple)):
         raw = {"choices": list(raw)}
@@ -307,13 +234,25 @@ def _variable(
     if only is not None:
         only = list(only) if isinstance(only, (list, tuple)) else [only]
         for t in only:
-            if t not in templates:
-                raise _err(f"unknown template {t!r}", src, f"{fld}.templates", templates)
+            if t not in TEMPLATE_NAMES:
+                raise _err(f"unknown template {t!r}", src, f"{fld}.templates", TEMPLATE_NAMES)
         if name == TEMPLATE:
             raise _err(
                 "the template variable cannot depend on the template", src, f"{fld}.templates"
             )
         only = tuple(only)
+    if is_param:
+        param = template_param(name, only if only is not None else study_templates, src, fld)
+        if kind == "real" and param.kind is int:
+            raise _err(
+                f"{name!r} takes integers: give a list, {{int: [low, high]}} or "
+                "{pow2: [low, high]}",
+                src,
+                f"{fld}.real",
+                param.allowed_text(),
+            )
+        if kind == "choices" and isinstance(raw["choices"], (list, tuple)):
+            check_param_values(param, raw["choices"], src, fld)
     step = raw.get("step")
     log = raw.get("log", False)
     if not isinstance(log, bool):
