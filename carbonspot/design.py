@@ -1,12 +1,14 @@
-"""One design → flat result rows: the shared step of ``sweep``, the studies and the reports.
+"""One design → flat result rows: the one pipeline every command evaluates designs with.
 
 A *design* is an accelerator template name plus its parameters (``{"dim": 128,
-"sram_bytes": 131072}``). :func:`evaluate_design` builds the accelerator once per workload (the
-template may keep weights on chip only when they fit, carbonspot-model.md §3.3), maps and costs
-every workload, adds carbon (CA and PA, each workload's own period) and returns one flat row per
-workload plus a ``geo`` row: the geometric mean over the workloads, as in the paper
-(carbonspot-model.md §2.3) but with the design's own area and clock instead of the last
-workload's (§13 item 12).
+"sram_bytes": 131072}``). A :class:`DesignPipeline` holds what the designs of a run share
+(preset, mapper objective, mapper, carbon parameters and the DRAM rule, periods); its
+:meth:`~DesignPipeline.rows` builds the accelerator once per workload (the template may keep
+weights on chip only when they fit, carbonspot-model.md §3.3), maps and costs every workload,
+adds carbon (CA and PA, each workload's own period) and returns one flat row per workload plus
+a ``geo`` row: the geometric mean over the workloads, as in the paper (carbonspot-model.md
+§2.3) but with the design's own area and clock instead of the last workload's (§13 item 12).
+:func:`evaluate_design` is the same for one design.
 
 Rows are plain dicts of scalars so they go straight into a CSV, a DataFrame or an optuna
 objective. Nothing here raises for an infeasible design or layer: such rows carry
@@ -18,18 +20,31 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from carbonspot.cost.results import WorkloadResult
 from carbonspot.errors import InputError
-from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
-from carbonspot.presets import get_preset
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS, OBJECTIVES
+from carbonspot.presets import DEFAULT_PRESET, get_preset
 from carbonspot.workload.model import Workload
 
 GEO = "geo"
-OBJECTIVES = ("edp", "energy", "latency")
 
+# Headline performance of a workload (:func:`performance_columns`), in CSV order.
+PERFORMANCE_COLUMNS: tuple[str, ...] = (
+    "ops",
+    "energy_pj",
+    "latency_cycles",
+    "tclk_ns",
+    "latency_ns",
+    "area_mm2",
+    "tops_per_w",
+    "tops",
+    "tops_per_mm2",
+)
+CARBON_COLUMNS: tuple[str, ...] = ("carbon_ca_g", "carbon_pa_g")  # per inference, CA and PA
 # Columns every row has, in CSV order. Breakdown columns (``energy_<part>_pj`` …,
 # ``carbon_<part>_g``) follow, in first-seen order.
 BASE_COLUMNS: tuple[str, ...] = (
@@ -37,39 +52,23 @@ BASE_COLUMNS: tuple[str, ...] = (
     "acc_type",
     "sram_bytes",
     "dim",
-    "ops",
-    "energy_pj",
-    "latency_cycles",
-    "tclk_ns",
-    "latency_ns",
-    "area_mm2",
-    "tops_per_w",
-    "tops",
-    "tops_per_mm2",
+    *PERFORMANCE_COLUMNS,
     "feasible",
     "reason",
     "period_s",
     "meets_period",
-    "carbon_ca_g",
-    "carbon_pa_g",
+    *CARBON_COLUMNS,
 )
 # Headline metrics averaged geometrically in the ``geo`` row (carbonspot-model.md §2.3).
 GEO_METRICS: tuple[str, ...] = (
-    "ops",
-    "energy_pj",
-    "latency_cycles",
-    "tclk_ns",
-    "latency_ns",
-    "area_mm2",
-    "tops_per_w",
-    "tops",
-    "tops_per_mm2",
+    *PERFORMANCE_COLUMNS,
     "period_s",
-    "carbon_ca_g",
-    "carbon_pa_g",
+    *CARBON_COLUMNS,
     "carbon_ca_ex_pkg_g",
     "carbon_pa_ex_pkg_g",
 )
+# Carbon keys that set the DRAM capacity charged (see :meth:`DesignPipeline.carbon_for`).
+CARBON_DRAM_KEYS: tuple[str, ...] = ("dram_gb", "dram_mb")
 
 Row = dict[str, Any]
 
@@ -112,14 +111,6 @@ def build_accelerator(
         workload_weight_bytes=weight_bytes,
         spec=design_spec(template, params),
     )
-
-
-def _evaluate_workload(
-    acc, workload: Workload, objective: str, preset: str, mapper: str = DEFAULT_MAPPER
-) -> WorkloadResult:
-    from carbonspot.evaluate import evaluate_workload
-
-    return evaluate_workload(acc, workload, objective=objective, preset=preset, mapper=mapper)
 
 
 def resolve_carbon_params(
@@ -347,11 +338,184 @@ def _identity(params: Mapping[str, object], acc) -> Mapping[str, object]:
     return {**params, **extra} if extra else params
 
 
+def load_workloads(suite: str | None, names: Sequence[str] = ()) -> list[Workload]:
+    """The workloads of a run: a zoo suite, else each zoo name or model path, in order."""
+    from carbonspot.workload import zoo
+
+    if suite is not None:
+        return list(zoo.suite(suite))
+    return [zoo.load_workload(name) for name in names]
+
+
+def carbon_sets_dram(overrides: Mapping[str, object]) -> bool:
+    """True when carbon overrides set the DRAM capacity charged (``dram_gb`` or ``dram_mb``)."""
+    return any(key in overrides for key in CARBON_DRAM_KEYS)
+
+
+@dataclass(frozen=True)
+class DesignPipeline:
+    """Template + parameters + workloads → flat rows: the one path of every command.
+
+    ``evaluate``, ``sweep``, the studies and the reports all evaluate designs through it. It
+    holds what every design of a run shares: the model ``preset``, the mapper's per-layer
+    ``objective``, the ``mapper``, the carbon parameters and whether the user fixed the DRAM
+    capacity they charge (:meth:`carbon_for`), period overrides (a number or
+    ``{workload: seconds}``) and the ``suite`` label of the rows. Make one with
+    :meth:`from_overrides` (carbon overrides as the user wrote them); ``carbon_params=None`` is
+    the preset's. Frozen and picklable: a sweep hands it to its worker processes.
+    """
+
+    preset: str = DEFAULT_PRESET
+    objective: str = "edp"
+    mapper: str = DEFAULT_MAPPER
+    carbon_params: Any = None
+    carbon_fixes_dram: bool = False
+    period_s: float | Mapping[str, float] | None = None
+    suite: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise InputError(
+                f"unknown objective {self.objective!r}", field="objective", allowed=OBJECTIVES
+            )
+        if self.mapper not in MAPPERS:
+            raise InputError(f"unknown mapper {self.mapper!r}", field="mapper", allowed=MAPPERS)
+        if self.carbon_params is None:
+            object.__setattr__(self, "carbon_params", resolve_carbon_params(self.preset))
+
+    @classmethod
+    def from_overrides(
+        cls,
+        preset: str = DEFAULT_PRESET,
+        objective: str = "edp",
+        mapper: str = DEFAULT_MAPPER,
+        carbon: Mapping[str, object] | None = None,
+        *,
+        carbon_preset: str | None = None,
+        source: str | None = None,
+        period_s: float | Mapping[str, float] | None = None,
+        suite: str | None = None,
+    ) -> DesignPipeline:
+        """A pipeline whose carbon parameters are ``carbon_preset`` (default: ``preset``) plus
+        the user's ``carbon`` overrides (``source`` names them in errors)."""
+        overrides = dict(carbon or {})
+        carbon_params = resolve_carbon_params(carbon_preset or preset, overrides, source=source)
+        return cls(
+            preset=preset,
+            objective=objective,
+            mapper=mapper,
+            carbon_params=carbon_params,
+            carbon_fixes_dram=carbon_sets_dram(overrides),
+            period_s=period_s,
+            suite=suite,
+        )
+
+    def carbon_for(self, params: Mapping[str, object]) -> Any:
+        """The carbon parameters a design is charged with: the one DRAM rule of every command.
+
+        The DRAM capacity charged is the one the carbon overrides set (``dram_gb`` or
+        ``dram_mb``), else the design's own ``dram_gb`` (the DRAM it is built with), else the
+        preset's.
+        """
+        if self.carbon_fixes_dram or "dram_gb" not in params:
+            return self.carbon_params
+        return with_dram_gb(self.carbon_params, params["dram_gb"])
+
+    def period_for(self, workload: Workload) -> float | None:
+        """The period of ``workload``: the pipeline's override or the workload's own."""
+        return workload_period_s(workload, self.period_s)
+
+    def build(self, template: str, params: Mapping[str, object], workload: Workload | None = None):
+        """The accelerator of a design (raises :class:`InputError` when the template rejects it)."""
+        return build_accelerator(template, params, self.preset, workload)
+
+    def evaluate(self, acc, workload: Workload, mapping=None) -> WorkloadResult:
+        """Map and cost ``workload`` on ``acc`` (``mapping`` fixes the spatial mapping)."""
+        from carbonspot.evaluate import evaluate_workload
+
+        extra = {} if mapping is None else {"mapping": mapping}
+        return evaluate_workload(
+            acc, workload, objective=self.objective, preset=self.preset, mapper=self.mapper, **extra
+        )
+
+    def results(
+        self, template: str, params: Mapping[str, object], workloads: Sequence[Workload]
+    ) -> list[WorkloadResult]:
+        """Each workload's cost-model result, layers included (per-layer detail of a report).
+
+        Raises :class:`InputError` when the template rejects the design.
+        """
+        return [self.evaluate(self.build(template, params, w), w) for w in workloads]
+
+    def row(
+        self,
+        result: WorkloadResult,
+        template: str,
+        params: Mapping[str, object],
+        workload: Workload,
+    ) -> Row:
+        """One workload's flat row; ``params`` name the design and decide the DRAM charged."""
+        carbon_params = self.carbon_for(params)
+        row = result_row(result, template, params, self.period_for(workload), carbon_params)
+        return self._labelled(row)
+
+    def failed_row(
+        self, template: str, params: Mapping[str, object], workload: Workload, reason: str
+    ) -> Row:
+        """The row of a workload the design could not be built or mapped for (``feasible=False``)."""
+        row = _empty_row(workload.name, template, params, reason)
+        period = self.period_for(workload)
+        row["period_s"] = float("nan") if period is None else period
+        return self._labelled(row)
+
+    def rows(
+        self,
+        template: str,
+        params: Mapping[str, object],
+        workloads: Sequence[Workload],
+        geo: bool = True,
+    ) -> list[Row]:
+        """One design on every workload: a row per workload, then a ``geo`` row.
+
+        The template builds the accelerator once per workload (it may keep weights on chip only
+        when they fit, carbonspot-model.md §3.3). A template rejection or an unmappable layer
+        gives a row with ``feasible=False`` and the ``reason``; nothing is raised for those.
+        ``geo=False`` (or a single workload) leaves the ``geo`` row out.
+        """
+        rows: list[Row] = []
+        ident = params
+        for workload in workloads:
+            try:
+                acc = self.build(template, params, workload)
+            except InputError as exc:
+                rows.append(self.failed_row(template, params, workload, f"invalid design: {exc}"))
+                continue
+            try:
+                result = self.evaluate(acc, workload)
+            except InputError as exc:
+                rows.append(self.failed_row(template, params, workload, f"infeasible: {exc}"))
+                continue
+            ident = _identity(params, acc)
+            rows.append(self.row(result, template, ident, workload))
+        if geo and len(rows) > 1:
+            rows.append(self._labelled(geo_row(rows, template, ident)))
+        return rows
+
+    def _labelled(self, row: Row) -> Row:
+        """``row`` plus the models that produced it (reports re-evaluate with them)."""
+        if self.suite is not None:
+            row["suite"] = self.suite
+        row["preset"] = get_preset(self.preset).name
+        row["mapper_objective"] = self.objective
+        row["mapper"] = self.mapper
+        return row
+
+
 def evaluate_design(
     template: str,
     params: Mapping[str, object],
     workloads: Sequence[Workload],
-    preset: str = "corrected",
+    preset: str = DEFAULT_PRESET,
     objective: str = "edp",
     carbon_params=None,
     suite: str | None = None,
@@ -360,57 +524,22 @@ def evaluate_design(
     carbon_dram_from_design: bool = True,
     mapper: str = DEFAULT_MAPPER,
 ) -> list[Row]:
-    """Evaluate one design on every workload: one flat row per workload, then a ``geo`` row.
+    """One design's rows (:meth:`DesignPipeline.rows`) with a pipeline of these settings.
 
-    ``carbon_params`` comes from :func:`resolve_carbon_params` (``None`` = the preset's).
-    ``period_s`` overrides each workload's own period (a number or ``{workload: seconds}``).
-    ``suite`` is written in a ``suite`` column when given. ``geo=False`` (or a single
-    workload) leaves the ``geo`` row out. A template rejection or an unmappable layer gives
-    rows with ``feasible=False`` and the ``reason``; nothing is raised for those. ``mapper``
-    picks the per-layer search (:data:`carbonspot.mapper.exhaustive.MAPPERS`; same optimum).
-
-    A design that sets ``dram_gb`` also gets that DRAM capacity charged in carbon (the DRAM
-    it is built with) unless ``carbon_dram_from_design`` is False (the caller's carbon
-    parameters set the capacity explicitly).
+    ``carbon_params`` comes from :func:`resolve_carbon_params` (``None`` = the preset's);
+    ``carbon_dram_from_design=False`` charges its DRAM capacity for every design (as when the
+    user's carbon overrides set one, :meth:`DesignPipeline.carbon_for`).
     """
-    if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}", field="objective", allowed=OBJECTIVES)
-    if mapper not in MAPPERS:
-        raise InputError(f"unknown mapper {mapper!r}", field="mapper", allowed=MAPPERS)
-    if carbon_params is None:
-        carbon_params = resolve_carbon_params(preset)
-    if carbon_dram_from_design and "dram_gb" in params:
-        carbon_params = with_dram_gb(carbon_params, params["dram_gb"])
-    rows: list[Row] = []
-    ident = params
-    for workload in workloads:
-        period = workload_period_s(workload, period_s)
-        try:
-            acc = build_accelerator(template, params, preset, workload)
-        except InputError as exc:
-            row = _empty_row(workload.name, template, params, f"invalid design: {exc}")
-            row["period_s"] = float("nan") if period is None else period
-            rows.append(row)
-            continue
-        try:
-            result = _evaluate_workload(acc, workload, objective, preset, mapper)
-        except InputError as exc:
-            row = _empty_row(workload.name, template, params, f"infeasible: {exc}")
-            row["period_s"] = float("nan") if period is None else period
-            rows.append(row)
-            continue
-        ident = _identity(params, acc)
-        rows.append(result_row(result, template, ident, period, carbon_params))
-    if geo and len(rows) > 1:
-        rows.append(geo_row(rows, template, ident))
-    preset_name = get_preset(preset).name
-    for row in rows:  # so a CSV says which models produced it (reports re-evaluate with them)
-        if suite is not None:
-            row["suite"] = suite
-        row["preset"] = preset_name
-        row["mapper_objective"] = objective
-        row["mapper"] = mapper
-    return rows
+    pipeline = DesignPipeline(
+        preset=preset,
+        objective=objective,
+        mapper=mapper,
+        carbon_params=carbon_params,
+        carbon_fixes_dram=not carbon_dram_from_design,
+        period_s=period_s,
+        suite=suite,
+    )
+    return pipeline.rows(template, params, workloads, geo=geo)
 
 
 def row_columns(rows: Sequence[Row], first: Sequence[str] = ()) -> list[str]:
@@ -427,7 +556,3 @@ def row_columns(rows: Sequence[Row], first: Sequence[str] = ()) -> list[str]:
                 columns.append(col)
                 seen.add(col)
     return columns
-
-
-# Type of a function mapping (template, params) to rows, e.g. a study objective wrapper.
-DesignEvaluator = Callable[[str, Mapping[str, object]], list[Row]]

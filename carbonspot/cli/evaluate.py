@@ -9,13 +9,14 @@ from typing import Any
 
 from carbonspot import design as design_mod
 from carbonspot.cli._carbon_flags import (
+    CarbonFlags,
     add_carbon_arguments,
     add_preset_argument,
-    carbon_params_from_args,
+    carbon_flags,
 )
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
-from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
+from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS, OBJECTIVES
 from carbonspot.presets import get_preset
 
 # The design row's headline metrics, without its identity and feasibility columns.
@@ -23,6 +24,17 @@ SUMMARY_COLUMNS = tuple(
     c
     for c in design_mod.BASE_COLUMNS
     if c not in ("workload", "acc_type", "sram_bytes", "dim", "feasible", "reason")
+)
+# Per-layer fields of a result, in the JSON record's order (the mappings follow).
+LAYER_FIELDS = (
+    "layer",
+    "operator",
+    "macs",
+    "feasible",
+    "reason",
+    "energy_pj",
+    "latency_cycles",
+    "utilization",
 )
 LAYER_COLUMNS = (
     "layer",
@@ -65,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--objective",
-        choices=design_mod.OBJECTIVES,
+        choices=OBJECTIVES,
         default="edp",
         help="what the mapper minimises per layer (default: edp, as the paper)",
     )
@@ -100,14 +112,7 @@ def _acc_identity(spec: str, acc) -> tuple[str, dict[str, Any]]:
 
 def _layer_record(layer) -> dict[str, Any]:
     return {
-        "layer": layer.layer,
-        "operator": layer.operator,
-        "macs": layer.macs,
-        "feasible": layer.feasible,
-        "reason": layer.reason,
-        "energy_pj": layer.energy_pj,
-        "latency_cycles": layer.latency_cycles,
-        "utilization": layer.utilization,
+        **{name: getattr(layer, name) for name in LAYER_FIELDS},
         "energy_breakdown_pj": dict(layer.energy_breakdown_pj),
         "latency_breakdown_cycles": dict(layer.latency_breakdown_cycles),
         "spatial_mapping": {
@@ -139,11 +144,14 @@ def evaluate_record(
     preset: str | None = None,
     mapper: str = DEFAULT_MAPPER,
     period_s: float | None = None,
-    carbon_params=None,
-    carbon_dram_from_design: bool = True,
+    carbon: CarbonFlags | None = None,
 ) -> dict[str, Any]:
-    """Everything ``evaluate --format json`` prints, as a dict (also used by the tests)."""
-    from carbonspot.evaluate import evaluate_workload
+    """Everything ``evaluate --format json`` prints, as a dict (also used by the tests).
+
+    ``carbon``: the carbon flags (default: the preset's carbon parameters). The design goes
+    through the same :class:`~carbonspot.design.DesignPipeline` as a sweep's, so a template
+    spec's ``dram_gb`` is charged in carbon unless the carbon flags set the DRAM capacity.
+    """
     from carbonspot.hardware.readers import load_accelerator
     from carbonspot.workload.zoo import load_workload
 
@@ -152,21 +160,23 @@ def evaluate_record(
         raise InputError(f"unknown mapper {mapper!r}", field="--mapper", allowed=MAPPERS)
     if period_s is not None and not (math.isfinite(period_s) and period_s > 0):
         raise InputError("must be a positive number of seconds", field="--period")
+    carbon = carbon or CarbonFlags(preset_name)
+    pipeline = design_mod.DesignPipeline.from_overrides(
+        preset_name,
+        objective,
+        mapper,
+        carbon.overrides,
+        carbon_preset=carbon.preset,
+        source=carbon.source,
+        period_s=period_s,
+    )
     workload = load_workload(workload_name)
-    if carbon_params is None:
-        carbon_params = design_mod.resolve_carbon_params(preset_name)
     acc = load_accelerator(spec, preset_name, workload_weight_bytes=workload.weight_bytes)
-    spec_dram = _spec_dram_gb(spec)
-    if carbon_dram_from_design and spec_dram is not None:
-        # the DRAM the design is built with is the DRAM charged (as in sweep)
-        carbon_params = design_mod.with_dram_gb(carbon_params, spec_dram)
-    kwargs: dict[str, Any] = {"objective": objective, "preset": preset_name, "mapper": mapper}
-    if mapping is not None:
-        kwargs["mapping"] = _load_mapping(mapping)
-    result = evaluate_workload(acc, workload, **kwargs)
+    result = pipeline.evaluate(acc, workload, None if mapping is None else _load_mapping(mapping))
     acc_type, params = _acc_identity(spec, acc)
-    period = design_mod.workload_period_s(workload, period_s)
-    row = design_mod.result_row(result, acc_type, params, period, carbon_params)
+    given = _spec_params(spec)  # what the user wrote decides the DRAM charged, as in a sweep
+    row = pipeline.row(result, acc_type, given, workload)
+    carbon_params = pipeline.carbon_for(given)
 
     record: dict[str, Any] = {
         "workload": result.workload,
@@ -204,24 +214,13 @@ def evaluate_record(
     return record
 
 
-def _spec_dram_gb(spec: str) -> str | None:
-    """``dram_gb`` written in a template spec ``NAME:...,dram_gb=X``, else None."""
+def _spec_params(spec: str) -> dict[str, str]:
+    """The parameters written in a template spec ``NAME:key=value,...`` (none for a file)."""
     if ":" not in spec or spec.endswith((".yaml", ".yml")):
-        return None
+        return {}
     from carbonspot.hardware.templates import parse_template_spec
 
-    return parse_template_spec(spec)[1].get("dram_gb")
-
-
-def _carbon_sets_dram(args: argparse.Namespace) -> bool:
-    """True when --carbon or --carbon-file sets the DRAM capacity explicitly."""
-    texts = list(getattr(args, "carbon", None) or [])
-    path = getattr(args, "carbon_file", None)
-    if path:
-        from carbonspot.carbon.params import read_carbon_file
-
-        texts.extend(read_carbon_file(path))
-    return any(key in str(t) for t in texts for key in ("dram_gb", "dram_mb"))
+    return parse_template_spec(spec)[1]
 
 
 def _load_mapping(path: str):
@@ -244,8 +243,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         mapper=args.mapper,
         period_s=args.period,
-        carbon_params=carbon_params_from_args(args, get_preset(args.preset).name),
-        carbon_dram_from_design=not _carbon_sets_dram(args),
+        carbon=carbon_flags(args, get_preset(args.preset).name),
     )
     if args.format == "json":
         print_json(record)

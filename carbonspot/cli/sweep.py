@@ -8,7 +8,6 @@ import time
 
 from tqdm import tqdm
 
-from carbonspot.design import GEO, row_columns
 from carbonspot.errors import InputError
 from carbonspot.search.files.sweep_file import load_sweep_file, write_rows_csv
 from carbonspot.search.sweep import default_jobs, run_sweep
@@ -62,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    columns = row_columns(outcome.rows, first=("suite",) if spec.suite else ())
-    write_rows_csv(outcome.rows, args.out, columns)
+    write_rows_csv(outcome.rows, args.out, outcome.columns())
     elapsed = time.perf_counter() - start
-    n_rows = sum(1 for r in outcome.rows if r["workload"] != GEO)
+    n_rows = outcome.workload_rows
     msg = (
         f"{spec.name}: {outcome.designs_evaluated} of {outcome.designs_total} designs evaluated, "
         f"{len(outcome.skipped)} skipped (rejected by the template), "

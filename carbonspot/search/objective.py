@@ -1,8 +1,8 @@
 """The study objective: design → metrics (memoised) → objective values and constraint values.
 
 The metrics come from a *metrics function* ``design -> DesignMetrics``. The real one,
-:class:`DesignEvaluator`, calls :func:`carbonspot.design.evaluate_design` (the cost model
-shared with ``sweep`` and the reports); tests of the search plumbing may pass any other
+:class:`DesignEvaluator`, runs :class:`carbonspot.design.DesignPipeline` (the pipeline
+shared with ``evaluate``, ``sweep`` and the reports); tests of the search plumbing may pass any other
 function with the same shape. An infeasible design (the template rejects it or a layer cannot be
 mapped) is never an exception: it gets objective values ``inf`` (worst) and a violated
 ``feasible`` constraint, so every solver ranks it behind every feasible design.
@@ -15,6 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from carbonspot.design import (
+    CARBON_COLUMNS,
+    GEO,
+    PERFORMANCE_COLUMNS,
+    DesignPipeline,
+    load_workloads,
+)
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.space import MAPPER_OBJECTIVE, TEMPLATE, design_key
 
@@ -41,17 +48,10 @@ CONSTRAINTS: dict[str, str] = {
 # Columns of the summary row kept in the trial's ``metrics`` user attribute (the per-workload
 # rows keep every column but the identity ones), ending with the mapper that produced them.
 HEADLINE = (
-    "energy_pj",
-    "latency_cycles",
-    "tclk_ns",
-    "latency_ns",
-    "area_mm2",
-    "tops_per_w",
-    "tops",
+    *(c for c in PERFORMANCE_COLUMNS if c not in ("ops", "tops_per_mm2")),
     "power_mw",
     "edp_pj_ns",
-    "carbon_ca_g",
-    "carbon_pa_g",
+    *CARBON_COLUMNS,
     "meets_period",
     "period_s",
     "mapper",
@@ -118,11 +118,13 @@ def compact_row(row: Mapping[str, Any], headline_only: bool = False) -> dict[str
 
 
 class DesignEvaluator:
-    """Metrics function of a study: :func:`evaluate_design` on the study's workloads.
+    """Metrics function of a study: a :class:`DesignPipeline` on the study's workloads.
 
-    ``mapper`` is the per-layer search of every evaluation (one per evaluator, so the memo of
-    a study, keyed by design, never mixes mappers within a process). Picklable (workloads are loaded lazily in each process) so ``--jobs`` worker processes
-    can use it.
+    The pipeline is the one ``sweep`` uses, so a design gets the same rows (and the same
+    carbon, DRAM rule included) in a study as in a sweep. ``mapper`` is the per-layer search
+    of every evaluation (one per evaluator, so the memo of a study, keyed by design, never
+    mixes mappers within a process). Picklable (the pipeline and the workloads are made lazily
+    in each process) so ``--jobs`` worker processes can use it.
     """
 
     def __init__(
@@ -143,41 +145,34 @@ class DesignEvaluator:
         self.period_s = period_s
         self.default_objective = default_objective
         self._workloads: list[Any] | None = None
-        self._carbon_params: Any = None
+        self._pipelines: dict[str, DesignPipeline] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_workloads"] = None
-        state["_carbon_params"] = None
+        state["_pipelines"] = {}
         return state
 
-    def _load(self) -> None:
-        from carbonspot import design as design_mod
-        from carbonspot.workload import zoo
-
-        if self.suite is not None:
-            self._workloads = list(zoo.suite(self.suite))
-        else:
-            self._workloads = [zoo.load_workload(name) for name in self.workload_names]
-        self._carbon_params = design_mod.resolve_carbon_params(self.preset, self.carbon)
+    def pipeline(self, objective: str | None = None) -> DesignPipeline:
+        """The pipeline of designs with mapper objective ``objective`` (default: the study's)."""
+        objective = objective or self.default_objective
+        if objective not in self._pipelines:
+            self._pipelines[objective] = DesignPipeline.from_overrides(
+                self.preset,
+                objective,
+                self.mapper,
+                self.carbon,
+                period_s=self.period_s,
+                suite=self.suite,
+            )
+        return self._pipelines[objective]
 
     def __call__(self, design: Mapping[str, Any]) -> DesignMetrics:
-        from carbonspot.design import GEO, evaluate_design
-
         if self._workloads is None:
-            self._load()
+            self._workloads = load_workloads(self.suite, self.workload_names)
         params = {k: v for k, v in design.items() if k not in (TEMPLATE, MAPPER_OBJECTIVE)}
-        rows = evaluate_design(
-            str(design[TEMPLATE]),
-            params,
-            self._workloads,
-            preset=self.preset,
-            objective=str(design.get(MAPPER_OBJECTIVE, self.default_objective)),
-            carbon_params=self._carbon_params,
-            suite=self.suite,
-            period_s=self.period_s,
-            mapper=self.mapper,
-        )
+        pipeline = self.pipeline(design.get(MAPPER_OBJECTIVE))
+        rows = pipeline.rows(str(design[TEMPLATE]), params, self._workloads)
         per = {str(r["workload"]): derived(r) for r in rows if r.get("workload") != GEO}
         geo = [r for r in rows if r.get("workload") == GEO]
         summary = derived(geo[0]) if geo else next(iter(per.values()))

@@ -4,7 +4,7 @@ A :class:`SweepSpec` (read from YAML by :func:`carbonspot.search.files.sweep_fil
 lists design blocks (template(s) × parameter lists), the workloads, the preset, the mapper
 objective, the mapper (search algorithm) and carbon overrides. :func:`run_sweep` expands the product, drops the designs the
 template rejects as out of range (counted), evaluates the rest with
-:func:`carbonspot.design.evaluate_design` across worker processes and returns the rows
+:class:`carbonspot.design.DesignPipeline` across worker processes and returns the rows
 in a fixed order (design order, then workloads, then ``geo``) whatever the number of workers.
 """
 
@@ -76,27 +76,46 @@ class SweepOutcome:
     designs_total: int
     designs_evaluated: int
     skipped: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    suite: str | None = None  # the sweep's suite (its rows' ``suite`` column)
+
+    @property
+    def workload_rows(self) -> int:
+        """Rows of one workload (``geo`` rows excluded)."""
+        return sum(1 for r in self.rows if r["workload"] != design_mod.GEO)
 
     @property
     def infeasible_rows(self) -> int:
         """Rows (geo excluded) whose workload could not be mapped or costed."""
         return sum(1 for r in self.rows if r["workload"] != design_mod.GEO and not r["feasible"])
 
+    def columns(self) -> list[str]:
+        """CSV columns of the rows (``suite`` first when the sweep names a suite)."""
+        return design_mod.row_columns(self.rows, first=("suite",) if self.suite else ())
+
 
 def load_sweep_workloads(spec: SweepSpec) -> list[Workload]:
     """The workloads of a sweep: its suite, or each listed name/path, in order."""
-    from carbonspot.workload import zoo
-
     try:
-        if spec.suite is not None:
-            return list(zoo.suite(spec.suite))
-        return [zoo.load_workload(name) for name in spec.workloads]
+        return design_mod.load_workloads(spec.suite, spec.workloads)
     except InputError as exc:
         if exc.source is None:
             exc = InputError(
                 exc.message, source=spec.source, field=exc.field or "workloads", allowed=exc.allowed
             )
         raise exc from None
+
+
+def sweep_pipeline(spec: SweepSpec) -> design_mod.DesignPipeline:
+    """The pipeline every design of the sweep goes through (the file's carbon overrides)."""
+    return design_mod.DesignPipeline.from_overrides(
+        spec.preset,
+        spec.objective,
+        spec.mapper,
+        dict(spec.carbon),
+        source=f"{spec.source}: carbon",
+        period_s=spec.period_override,
+        suite=spec.suite,
+    )
 
 
 def check_design(template: str, params: Mapping[str, Any], preset: str) -> str | None:
@@ -120,19 +139,7 @@ def _init_worker(state: dict[str, Any]) -> None:
 
 def _run_design(design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
     template, params = design
-    s = _WORKER
-    return design_mod.evaluate_design(
-        template,
-        params,
-        s["workloads"],
-        preset=s["preset"],
-        objective=s["objective"],
-        carbon_params=s["carbon_params"],
-        suite=s["suite"],
-        period_s=s["period_s"],
-        carbon_dram_from_design=s["carbon_dram_from_design"],
-        mapper=s["mapper"],
-    )
+    return _WORKER["pipeline"].rows(template, params, _WORKER["workloads"])
 
 
 def default_jobs() -> int:
@@ -176,9 +183,7 @@ def run_sweep(
                     field=f"period_s.{key}",
                     allowed=names,
                 )
-    carbon_params = design_mod.resolve_carbon_params(
-        spec.preset, dict(spec.carbon), source=f"{spec.source}: carbon"
-    )
+    pipeline = sweep_pipeline(spec)
 
     all_designs = spec.designs()
     valid: list[tuple[str, dict[str, Any]]] = []
@@ -191,17 +196,7 @@ def run_sweep(
             skipped.append((template, params, reason))
     _raise_if_block_all_invalid(spec, skipped)
 
-    state = {
-        "workloads": loaded,
-        "preset": spec.preset,
-        "objective": spec.objective,
-        "mapper": spec.mapper,
-        "carbon_params": carbon_params,
-        "suite": spec.suite,
-        "period_s": spec.period_override,
-        # an explicit carbon DRAM capacity in the file wins over a design's dram_gb
-        "carbon_dram_from_design": not {"dram_gb", "dram_mb"} & {k for k, _ in spec.carbon},
-    }
+    state = {"workloads": loaded, "pipeline": pipeline}
     jobs = min(jobs or default_jobs(), max(1, len(valid)))
     if on_start:
         on_start(len(valid))
@@ -218,7 +213,7 @@ def run_sweep(
                 rows.extend(design_rows)
                 if on_design_done:
                     on_design_done(i)
-    return SweepOutcome(rows, len(all_designs), len(valid), skipped)
+    return SweepOutcome(rows, len(all_designs), len(valid), skipped, spec.suite)
 
 
 def _raise_if_block_all_invalid(
