@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 
@@ -35,3 +36,16 @@ class InputError(Exception):
         if self.allowed:
             text += f" (allowed: {self.allowed})"
         return text
+
+
+class InputWarning(UserWarning):
+    """Input that is accepted but not taken as written (a key ignored, a duplicate resolved).
+
+    The CLI prints it as ``carbonspot: warning: <message>`` on stderr; the run goes on.
+    """
+
+
+def warn_input(message: str, *, source: str | None = None, field: str | None = None) -> None:
+    """Emit an :class:`InputWarning` naming the file and the field, like :class:`InputError`."""
+    where = ": ".join(p for p in (source, field) if p)
+    warnings.warn(InputWarning(f"{where}: {message}" if where else message), stacklevel=2)

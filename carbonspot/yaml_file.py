@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from carbonspot.errors import InputError
+from carbonspot.errors import InputError, warn_input
+
+# What to do with a key given twice in one mapping: "error" (our own formats), "last" (keep
+# the last one and warn: ZigZag's files are read as PyYAML reads them), "ignore" (keep the
+# last one silently: only to sniff a file's format before it is read for real)
+Duplicates = Literal["error", "last", "ignore"]
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -22,7 +27,12 @@ class _DuplicateKey(Exception):
 
 
 class _UniqueKeyLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """The safe loader, rejecting a key repeated in one mapping instead of keeping the last."""
+    """The safe loader, rejecting a key repeated in one mapping instead of keeping the last.
+
+    With ``keep_last`` it records the repeats in ``duplicates`` and keeps the last value.
+    """
+
+    keep_last = False
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
@@ -36,12 +46,21 @@ class _UniqueKeyLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
                 continue  # unhashable keys: the base constructor reports them
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise _DuplicateKey(key, seen[key], line)
+                if not self.keep_last:
+                    raise _DuplicateKey(key, seen[key], line)
+                self.duplicates.append(_DuplicateKey(key, seen[key], line))
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
 
-_LOADER = _UniqueKeyLoader
+def _load(text: str, duplicates: Duplicates) -> tuple[Any, list[_DuplicateKey]]:
+    loader = _UniqueKeyLoader(text)
+    loader.keep_last = duplicates != "error"
+    loader.duplicates = []
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
 
 
 def read_text(path: str | Path) -> str:
@@ -65,10 +84,19 @@ def read_text(path: str | Path) -> str:
         ) from None
 
 
-def parse_yaml_text(text: str, source: str) -> Any:
+def parse_yaml_text(text: str, source: str, duplicates: Duplicates = "error") -> Any:
     """Safe-load YAML text; syntax errors and repeated keys name the line(s)."""
     try:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        doc, repeats = _load(text, duplicates)
+        if duplicates == "last":
+            for dup in repeats:
+                warn_input(
+                    f"key {dup.key!r} is given twice, at lines {dup.first_line} and "
+                    f"{dup.second_line}; the second one is used, as ZigZag does",
+                    source=source,
+                    field=str(dup.key),
+                )
+        return doc
     except _DuplicateKey as dup:
         raise InputError(
             f"key {dup.key!r} is given twice, at lines {dup.first_line} and {dup.second_line}",
@@ -95,6 +123,6 @@ def parse_yaml_text(text: str, source: str) -> Any:
         ) from None
 
 
-def read_yaml_file(path: str | Path) -> Any:
+def read_yaml_file(path: str | Path, duplicates: Duplicates = "error") -> Any:
     """Read and safe-load a YAML file, or raise one :class:`InputError` naming it."""
-    return parse_yaml_text(read_text(path), str(path))
+    return parse_yaml_text(read_text(path), str(path), duplicates)

@@ -29,3 +29,30 @@ def test_workload_file_with_a_loop_twice_exits_2(tmp_path, capsys):
     assert main(["workload", "show", str(path)]) == 2
     err = capsys.readouterr().err
     assert "net.yaml" in err and "'K'" in err and "Traceback" not in err
+
+
+def test_zigzag_files_keep_the_last_duplicate_with_a_warning():
+    from carbonspot.errors import InputWarning
+
+    # zigzag-dse 3.9.1's own hardware/tpu_like.yaml lists `ports` twice; PyYAML (and so
+    # ZigZag) keeps the second one
+    with pytest.warns(InputWarning, match=r"'ports' is given twice, at lines 2 and 3"):
+        doc = parse_yaml_text("m:\n  ports: [old]\n  ports: [new]\n", "tpu_like.yaml", "last")
+    assert doc == {"m": {"ports": ["new"]}}
+
+
+def test_cli_prints_input_warnings_as_one_line(capsys):
+    import warnings
+
+    from carbonspot import cli
+    from carbonspot.errors import warn_input
+
+    old = warnings.showwarning
+    try:
+        warnings.showwarning = cli._show_warning
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warn_input("ignored", source="f.yaml", field="k")
+    finally:
+        warnings.showwarning = old
+    assert capsys.readouterr().err == "carbonspot: warning: f.yaml: k: ignored\n"

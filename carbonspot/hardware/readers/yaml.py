@@ -42,7 +42,7 @@ _WRITE_DIRS = ("fh", "fl")
 
 def is_zigzag_yaml(path: Path) -> bool:
     """True when the file looks like a ZigZag v3 accelerator (``operational_array`` + dict memories)."""
-    data = read_yaml_file(path)
+    data = read_yaml_file(path, duplicates="ignore")  # read for real by the matching reader
     return (
         isinstance(data, dict)
         and "operational_array" in data

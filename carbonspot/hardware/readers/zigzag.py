@@ -477,4 +477,7 @@ def accelerator_from_zigzag(
 
 def read_zigzag_accelerator(path: str | Path, preset: str | Preset | None = None) -> Accelerator:
     """Read a ZigZag v3 accelerator YAML file."""
-    return accelerator_from_zigzag(read_yaml_file(Path(path)), preset, source=str(path))
+    # ZigZag reads its files with PyYAML, which keeps the last of a repeated key (the shipped
+    # tpu_like.yaml lists `ports` twice): do the same, with a warning
+    doc = read_yaml_file(Path(path), duplicates="last")
+    return accelerator_from_zigzag(doc, preset, source=str(path))
