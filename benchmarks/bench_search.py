@@ -38,8 +38,8 @@ import numpy as np
 
 from carbonspot.search.files.study_file import parse_study
 from carbonspot.search.objective import DesignMetrics, evaluation_from_metrics
-from carbonspot.search.pareto import normalised_hypervolume, pareto_mask
-from carbonspot.search.runner import StudySession, make_pool, trial_matrix
+from carbonspot.search.pareto import normalised_hypervolume, pareto_mask, trial_matrix
+from carbonspot.search.session import StudySession
 from carbonspot.search.space import design_key
 
 SPACE = {
@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     s = StudySession(
         grid_spec.with_overrides(n_trials=size), str(out / "exhaustive.journal"), metrics_fn
     )
-    s.run(pool=make_pool(s.memo, args.jobs))
+    with s.worker_pool(args.jobs) as pool:
+        s.run(pool=pool)
     t_study = time.perf_counter() - t0
     print(f"exhaustive grid study: {size} trials in {t_study:.1f} s on the embedded journal")
     table = {
@@ -254,9 +255,10 @@ CATEGORIES = (
     "pool/IPC",
     "other",
 )
+# Methods of StudySession and of its TrialLedger (each name is patched where it exists).
 SESSION_METHODS = {
-    "storage writes": ("_write", "_skip", "_fail", "_finish"),
-    "claims": ("_create_running", "_claim", "_yield_reasons"),
+    "storage writes": ("complete", "skip", "fail", "finish"),
+    "claims": ("_running_template", "claim", "yield_reason"),
     "storage reads": ("trials", "sync", "n_complete", "exhausted", "check_stale"),
 }
 
@@ -324,10 +326,12 @@ def _instrument(timers: Timers) -> None:
     from carbonspot.search import storage as st
     from carbonspot.search.solvers import nsga2 as pymoo_solver
     from carbonspot.search.space import DesignSpace
+    from carbonspot.search.trials import TrialLedger
 
     for category, names in SESSION_METHODS.items():
         for name in names:
             timers.patch(StudySession, name, category)
+            timers.patch(TrialLedger, name, category)
     timers.patch(pymoo_solver.PymooNSGA2, "_save", "storage writes")  # checkpoint
     timers.patch(st.Heartbeat, "add", "storage writes")
     timers.patch(st.Heartbeat, "beat", "storage writes")
@@ -407,9 +411,8 @@ def _run_loop(spec: Any, journal: Path, fn: Any, seed: int, jobs: int, timers: T
     c0, w0 = time.process_time(), time.perf_counter()
     session = StudySession(spec, str(journal), wrapped, seed=seed, progress=probe)
     setup = (time.process_time() - c0, time.perf_counter() - w0)
-    pool = make_pool(session.memo, jobs)
+    pool = session.worker_pool(jobs) if jobs > 1 else None
     if pool is not None and timers is not None:
-        timers.patch(pool, "map", "pool/IPC")
         imap = pool.imap
 
         def timed_imap(*args: Any, **kwargs: Any) -> Any:
@@ -463,7 +466,7 @@ def overhead(
     3. Split: one more instrumented run per solver: exclusive time per category.
     """
     from carbonspot import evaluate
-    from carbonspot.search.solvers import nsga2 as pymoo_solver  # noqa: F401  (import outside the timings)
+    from carbonspot.search.solvers import pymoo_ga  # noqa: F401  (pymoo imported outside the timings)
 
     spec = _overhead_spec("nsga2", n_trials, 0, "overhead_eval", out)
     designs = _random_designs(spec.space, n_designs + 1, seed=12345)

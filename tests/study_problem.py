@@ -71,7 +71,7 @@ def write_study(directory: Path, name: str, solver: str, n_trials: int) -> Path:
 def main(argv: list[str]) -> int:
     global SLEEP_S
     from carbonspot.search.files.study_file import load_study_file
-    from carbonspot.search.runner import StudySession
+    from carbonspot.search.session import StudySession
 
     spec_path, storage, seed = argv[0], argv[1], int(argv[2])
     SLEEP_S = float(argv[3]) if len(argv) > 3 else 0.0

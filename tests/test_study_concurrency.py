@@ -11,7 +11,7 @@ import study_problem
 from optuna.trial import TrialState
 
 from carbonspot.search.files.study_file import load_study_file
-from carbonspot.search.runner import StudySession
+from carbonspot.search.session import StudySession
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,11 +128,9 @@ def test_three_cli_workers_on_postgresql(tmp_path):
 def test_a_claim_yields_to_a_later_trial_holding_the_same_design():
     """Race seen in CI: trial 5 checked before trial 3 wrote its claim and went ahead; trial 3
     must then yield to 5 (not only later trials to earlier ones), or both evaluate the design."""
-    from types import SimpleNamespace
-
     from optuna.trial import create_trial
 
-    from carbonspot.search.runner import StudySession
+    from carbonspot.search.trials import yield_reasons
 
     def running(number, key):
         t = create_trial(state=TrialState.RUNNING, user_attrs={"design_key": key})
@@ -140,6 +138,6 @@ def test_a_claim_yields_to_a_later_trial_holding_the_same_design():
         return t
 
     trials = [running(3, "K"), running(5, "K"), running(4, "L")]
-    reasons = StudySession._yield_reasons(SimpleNamespace(budget=100), [(3, "K"), (4, "L")], trials)
+    reasons = yield_reasons([(3, "K"), (4, "L")], trials, budget=100)
     assert reasons[0] == "duplicate of trial 5"
     assert reasons[1] is None

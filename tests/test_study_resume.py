@@ -12,7 +12,7 @@ import study_problem
 from optuna.trial import TrialState
 
 from carbonspot.search.files.study_file import load_study_file
-from carbonspot.search.runner import StudySession
+from carbonspot.search.session import StudySession
 
 HERE = Path(__file__).resolve().parent
 

@@ -8,10 +8,9 @@ import study_problem
 from optuna.trial import TrialState
 
 from carbonspot.search.files.study_file import load_study_file
-from carbonspot.search.pareto import pareto_mask
-from carbonspot.search.runner import StudySession, pareto_front, trial_matrix
-
-SOLVERS = ["nsga2", "optuna-nsga2", "optuna-tpe", "grid"]
+from carbonspot.search.pareto import pareto_front, pareto_mask, trial_matrix
+from carbonspot.search.session import StudySession
+from carbonspot.search.solvers import SOLVER_NAMES as SOLVERS
 
 
 def _session(tmp_path, solver, n_trials, name=None, seed=None):

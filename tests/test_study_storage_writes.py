@@ -23,7 +23,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from carbonspot.search import storage as st
 from carbonspot.search.files.study_file import load_study_file
-from carbonspot.search.runner import StudySession
+from carbonspot.search.session import StudySession
 
 HERE = Path(__file__).resolve().parent
 

@@ -36,8 +36,7 @@ def _storage_url(args: argparse.Namespace) -> str:
     from carbonspot.search import storage as st
 
     if args.storage:
-        if st.is_journal(args.storage) and not st.journal_path(args.storage).exists():
-            raise InputError(f"no journal file {args.storage}", field="--storage")
+        st.require_existing_journal(args.storage)
         return args.storage
     if args.study:
         path = Path(args.study)
@@ -46,16 +45,16 @@ def _storage_url(args: argparse.Namespace) -> str:
 
             journal = load_study_file(path).default_storage_path()
         else:
-            journal = Path.cwd() / "studies" / "runs" / f"{args.study}.journal"
+            journal = st.default_journal_path(args.study)
         if not journal.exists():
             raise InputError(f"no study storage {journal} (run the study first)", field="study")
         return str(journal)
-    runs = sorted((Path.cwd() / "studies" / "runs").glob("*.journal"))
+    runs = st.project_journals()
     if len(runs) == 1:
         return str(runs[0])
     raise InputError(
         "give --storage URL or a study"
-        + (f" ({len(runs)} journals in studies/runs/)" if runs else ""),
+        + (f" ({len(runs)} journals in {st.RUNS_DIR.as_posix()}/)" if runs else ""),
         field="--storage",
         allowed=[p.stem for p in runs] or None,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from carbonspot.cli._output import print_table
 from carbonspot.errors import InputError
-from carbonspot.search.spec import SOLVERS
+from carbonspot.search.solvers import SOLVER_NAMES
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
 
     run = sub.add_parser("run", help="start or resume the study of a study file")
     run.add_argument("file", help="study file (YAML)")
-    run.add_argument("--solver", choices=SOLVERS, help="override the file's solver")
+    run.add_argument("--solver", choices=SOLVER_NAMES, help="override the file's solver")
     run.add_argument("--n-trials", type=int, help="budget: COMPLETE trials of the study")
     run.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
     run.add_argument("--seed", type=int, help="override the file's seed")
@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
     )
     worker.add_argument("file", help="study file (YAML)")
     worker.add_argument("--n-trials", type=int, help="budget of the whole study")
-    worker.add_argument("--solver", choices=SOLVERS, help="override the file's solver")
+    worker.add_argument("--solver", choices=SOLVER_NAMES, help="override the file's solver")
     worker.add_argument(
         "--seed", type=int, help="sampler seed of this worker (default: derived from its pid)"
     )
@@ -117,7 +117,7 @@ class Progress:
         if not force and now - self._last < 0.5:
             return
         self._last = now
-        from carbonspot.search.runner import study_hypervolume
+        from carbonspot.search.pareto import study_hypervolume
 
         n = session.n_complete()
         size, hv = study_hypervolume(session.study)
@@ -130,49 +130,20 @@ class Progress:
             self.bar.close()
 
 
-def _child_worker(spec: Any, url: str, seed: int) -> None:
-    from carbonspot.search.runner import StudySession
-
-    StudySession(spec, url, seed=seed).run()
-
-
 def _run(spec: Any, url: str | None, jobs: int, seed: int, progress: bool) -> int:
-    import multiprocessing as mp
+    from carbonspot.search.runner import run_study
 
-    from carbonspot.search.runner import StudySession, make_pool, worker_seed
-
-    if jobs <= 0:
-        raise InputError("must be a positive integer", field="--jobs")
+    _positive(jobs, "--jobs")
     bar = Progress(spec.n_trials, progress)
-    session = StudySession(spec, url, seed=seed, progress=bar)
-    children = []
-    pool = None
     try:
-        if session.is_sampler and jobs > 1:
-            ctx = mp.get_context("fork")
-            for j in range(1, jobs):
-                p = ctx.Process(
-                    target=_child_worker, args=(spec, session.url, worker_seed(seed, j))
-                )
-                p.start()
-                children.append(p)
-        elif jobs > 1:
-            pool = make_pool(session.memo, jobs)
-        outcome = session.run(pool=pool)
-        for p in children:
-            p.join()
-        bar(session, force=True)
+        run = run_study(spec, url, jobs=jobs, seed=seed, progress=bar)
+        bar(run.session, force=True)
     finally:
         bar.close()
-        if pool is not None:
-            pool.terminate()
-        for p in children:
-            if p.is_alive():
-                p.terminate()
-    bad = [p.exitcode for p in children if p.exitcode not in (0, None)]
-    if bad:
-        print(f"carbonspot: error: {len(bad)} worker process(es) failed", file=sys.stderr)
+    if run.failed_workers:
+        print(f"carbonspot: error: {run.failed_workers} worker process(es) failed", file=sys.stderr)
         return 1
+    session, outcome = run.session, run.outcome
     where = session.url
     print(
         f"study {spec.name!r}: {outcome.n_complete} complete trials "
@@ -216,7 +187,7 @@ def _load(name: str, url: str | None) -> Any:
         default = spec.default_storage_path()
     else:
         study_name = name
-        default = Path.cwd() / "studies" / "runs" / f"{name}.journal"
+        default = st.default_journal_path(name)
     if url is None:
         if not default.exists():
             raise InputError(
@@ -225,8 +196,8 @@ def _load(name: str, url: str | None) -> Any:
                 field="NAME",
             )
         url = str(default)
-    elif st.is_journal(url) and not st.journal_path(url).exists():
-        raise InputError(f"no journal file {url}", field="--storage")
+    else:
+        st.require_existing_journal(url)
     storage = st.open_storage(url, retry_stale=False)
     try:
         study = optuna.load_study(
@@ -244,8 +215,8 @@ def _objective_labels(study: Any) -> list[str]:
 
 
 def _front_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    from carbonspot.search.pareto import knee_index
-    from carbonspot.search.runner import pareto_front
+    from carbonspot.search.attrs import parse_trial
+    from carbonspot.search.pareto import knee_index, pareto_front
 
     trials, F = pareto_front(study)
     labels = _objective_labels(study)
@@ -258,7 +229,7 @@ def _front_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
     rows = []
     for i, t in enumerate(trials):
         row: dict[str, Any] = {"trial": t.number}
-        design = t.user_attrs.get("design") or {}
+        design = parse_trial(t).design
         for k in params:
             row[k] = t.params.get(k, design.get(k))
         for label, v in zip(labels, t.values, strict=True):
@@ -284,7 +255,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """``study status NAME``."""
     from optuna.trial import TrialState
 
-    from carbonspot.search.runner import SPEC_ATTR, study_hypervolume
+    from carbonspot.search.attrs import SPEC_ATTR, parse_trial
+    from carbonspot.search.pareto import study_hypervolume
 
     study = _load(args.name, args.storage)
     trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
@@ -293,9 +265,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         counts[t.state.name] += 1
     info = study.user_attrs.get(SPEC_ATTR, {})
     size, hv = study_hypervolume(study)
-    feasible = sum(
-        1 for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get("feasible")
-    )
+    feasible = sum(1 for t in trials if t.state == TrialState.COMPLETE and parse_trial(t).feasible)
     rows = [
         {"field": "study", "value": study.study_name},
         {"field": "solver", "value": info.get("solver", "")},
@@ -313,6 +283,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per trial: number, state, params, objectives, constraints and metrics."""
+    from carbonspot.search.attrs import parse_trial
+
     trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
     labels = _objective_labels(study)
     params: list[str] = []
@@ -328,21 +300,20 @@ def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
                 params.append(k)
         if t.values is not None:
             row.update(dict(zip(labels, t.values, strict=False)))
-        for k, v in t.system_attrs.items():
-            if k.startswith("constraints:"):
-                col = "constraint_" + k.split(":", 1)[1]
-                row[col] = v
-                if col not in cons:
-                    cons.append(col)
-        ua = t.user_attrs
-        row["feasible"] = ua.get("feasible")
-        row["reason"] = ua.get("reason") or ua.get("skipped") or ua.get("failed_reason") or ""
-        for k, v in (ua.get("metrics") or {}).items():
+        a = parse_trial(t)
+        for name, v in a.constraints.items():
+            col = f"constraint_{name}"
+            row[col] = v
+            if col not in cons:
+                cons.append(col)
+        row["feasible"] = a.feasible
+        row["reason"] = a.note
+        for k, v in a.metrics.items():
             col = f"metric_{k}"
             row[col] = v
             if col not in metrics:
                 metrics.append(col)
-        for wl, wrow in (ua.get("workloads") or {}).items():
+        for wl, wrow in a.workloads.items():
             for k in ("energy_pj", "latency_ns", "carbon_ca_g", "carbon_pa_g"):
                 if k in wrow:
                     col = f"{wl}_{k}"

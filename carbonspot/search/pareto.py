@@ -1,15 +1,27 @@
 """Pareto utilities for minimisation problems: non-dominated sorting, hypervolume, knee point.
 
-Every function takes an objective matrix ``F`` of shape ``(n_points, n_objectives)`` where
+The matrix functions take an objective matrix ``F`` of shape ``(n_points, n_objectives)`` where
 smaller is better in every column (negate maximised objectives first). Non-finite rows
-(infeasible designs stored with ``inf``) never belong to a front.
+(infeasible designs stored with ``inf``) never belong to a front. The study functions
+(:func:`trial_matrix`, :func:`pareto_front`, :func:`study_hypervolume`) build that matrix from
+the feasible COMPLETE trials of an optuna study.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 from pymoo.indicators.hv import HV
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+from carbonspot.search.attrs import constraint_values
+
+if TYPE_CHECKING:  # optuna is imported by the study functions only (reports of sweeps skip it)
+    import optuna
+    from optuna.trial import FrozenTrial
 
 
 def _as_matrix(F: np.ndarray) -> np.ndarray:
@@ -133,3 +145,76 @@ def knee_index(F: np.ndarray) -> int:
             dist = (1.0 - P @ normal) / np.linalg.norm(normal)
             return int(idx[int(np.argmax(dist))])
     return int(idx[int(np.argmin(np.linalg.norm(P, axis=1)))])
+
+
+# --- fronts of optuna studies ---------------------------------------------------------------
+
+
+def trial_matrix(
+    trials: Sequence[FrozenTrial], directions: Sequence[str]
+) -> tuple[list[FrozenTrial], np.ndarray]:
+    """Feasible COMPLETE trials and their objective matrix as minimisation.
+
+    Feasible: every constraint satisfied (``≤ 0``) and every objective value finite.
+    """
+    from optuna.trial import TrialState
+
+    sign = np.array([1.0 if d == "minimize" else -1.0 for d in directions])
+    keep = []
+    for t in trials:
+        if t.state != TrialState.COMPLETE or t.values is None:
+            continue
+        if any(v > 0 for v in constraint_values(t.system_attrs).values()):
+            continue
+        if not all(math.isfinite(v) for v in t.values):
+            continue
+        keep.append(t)
+    F = np.array([t.values for t in keep], dtype=float).reshape(len(keep), len(directions))
+    return keep, F * sign
+
+
+def directions_of(study: optuna.Study) -> list[str]:
+    """Study directions as ``minimize``/``maximize`` strings."""
+    import optuna
+
+    return [
+        "minimize" if d == optuna.study.StudyDirection.MINIMIZE else "maximize"
+        for d in study.directions
+    ]
+
+
+def _complete_trials(study: optuna.Study) -> list[FrozenTrial]:
+    from optuna.trial import TrialState
+
+    return study._storage.get_all_trials(
+        study._study_id, deepcopy=False, states=(TrialState.COMPLETE,)
+    )
+
+
+def pareto_front(study: optuna.Study) -> tuple[list[FrozenTrial], np.ndarray]:
+    """Feasible Pareto-optimal trials of a study (sorted by the first objective) and their
+    minimised objective matrix; one trial per distinct objective vector."""
+    feas, F = trial_matrix(_complete_trials(study), directions_of(study))
+    if not feas:
+        return [], F
+    mask = pareto_mask(F)
+    idx = np.flatnonzero(mask)
+    idx = idx[np.argsort(F[idx, 0], kind="stable")]
+    seen: set[tuple[float, ...]] = set()
+    out = []
+    for i in idx:
+        k = tuple(F[i])
+        if k not in seen:
+            seen.add(k)
+            out.append(i)
+    return [feas[i] for i in out], F[out]
+
+
+def study_hypervolume(study: optuna.Study) -> tuple[int, float]:
+    """(front size, hypervolume of the front normalised by all feasible trials, ref 1.1)."""
+    _, F = trial_matrix(_complete_trials(study), directions_of(study))
+    if len(F) == 0:
+        return 0, 0.0
+    front = F[pareto_mask(F)]
+    ideal, nadir = F.min(axis=0), F.max(axis=0)
+    return len(np.unique(front, axis=0)), normalised_hypervolume(front, ideal, nadir)

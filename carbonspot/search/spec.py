@@ -9,10 +9,10 @@ from typing import Any
 
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.objective import Constraint, DesignEvaluator, MemoObjective, Objective
+from carbonspot.search.solvers import DEFAULT_SOLVER, SOLVER_NAMES
 from carbonspot.search.space import DesignSpace
 
-SOLVERS = ("nsga2", "optuna-nsga2", "optuna-tpe", "grid")
-DEFAULT_SOLVER = "nsga2"
+SOLVERS = SOLVER_NAMES  # the registered solver names (carbonspot.search.solvers)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ class StudySpec:
 
     def default_storage_path(self) -> Path:
         """The embedded journal of this study: ``<project>/studies/runs/<name>.journal``."""
-        return Path(self.project_dir) / "studies" / "runs" / f"{self.name}.journal"
+        from carbonspot.search.storage import default_journal_path  # optuna: only when used
+
+        return default_journal_path(self.name, self.project_dir)
 
     def evaluator(self) -> DesignEvaluator:
         """The real metrics function (cost model + carbon) of this study."""

@@ -1,7 +1,8 @@
 """Study storage: an embedded journal file (no server) or any optuna storage URL.
 
 * No URL: ``JournalStorage(JournalFileBackend(<project>/studies/runs/<study>.journal))`` — an
-  append-only log guarded by a file lock, safe for several processes on one machine.
+  append-only log guarded by a file lock, safe for several processes on one machine. That path
+  is built in one place, :func:`default_journal_path`.
 * A path ending in ``.journal`` (or ``journal:///path``): that journal file.
 * Any SQLAlchemy URL (``postgresql://…``, ``sqlite:///…``, ``mysql+pymysql://…``): optuna's
   ``RDBStorage`` with a heartbeat, so trials of killed workers are failed (and, for the optuna
@@ -42,16 +43,34 @@ from optuna.storages.journal._storage import JournalOperation
 from optuna.trial import FrozenTrial, TrialState
 
 from carbonspot.errors import InputError
+from carbonspot.search.attrs import FAILED_REASON
+from carbonspot.search.attrs import HEARTBEAT_ATTR as HEARTBEAT_ATTR  # re-exported
+from carbonspot.search.attrs import WORKER_ATTR as WORKER_ATTR  # re-exported
 
 HEARTBEAT_INTERVAL_S = 10
 GRACE_PERIOD_S = 60
-WORKER_ATTR = "carbonspot:worker"
-HEARTBEAT_ATTR = "carbonspot:heartbeat"
+RUNS_DIR = Path("studies") / "runs"  # embedded journals, under a project folder
+JOURNAL_SUFFIX = ".journal"
+
+
+def default_journal_path(name: str, project_dir: str | Path | None = None) -> Path:
+    """The embedded journal of study ``name``: ``<project>/studies/runs/<name>.journal``.
+
+    ``project_dir`` defaults to the current directory (a study given by name, not by file).
+    """
+    base = Path.cwd() if project_dir is None else Path(project_dir)
+    return base / RUNS_DIR / f"{name}{JOURNAL_SUFFIX}"
+
+
+def project_journals(project_dir: str | Path | None = None) -> list[Path]:
+    """The embedded journals of a project (default: the current directory), sorted."""
+    base = Path.cwd() if project_dir is None else Path(project_dir)
+    return sorted((base / RUNS_DIR).glob(f"*{JOURNAL_SUFFIX}"))
 
 
 def is_journal(url: str | None) -> bool:
     """True for a journal file (a path ending in ``.journal`` or a ``journal://`` URL)."""
-    return url is None or url.startswith("journal://") or url.endswith(".journal")
+    return url is None or url.startswith("journal://") or url.endswith(JOURNAL_SUFFIX)
 
 
 def journal_path(url: str) -> Path:
@@ -59,6 +78,12 @@ def journal_path(url: str) -> Path:
     if url.startswith("journal://"):
         return Path(url[len("journal://") :])
     return Path(url)
+
+
+def require_existing_journal(url: str) -> None:
+    """Readers (status, dashboard) never create a storage: a journal URL must be a file."""
+    if is_journal(url) and not journal_path(url).exists():
+        raise InputError(f"no journal file {url}", field="--storage")
 
 
 def normalise_url(url: str) -> str:
@@ -441,7 +466,7 @@ def fail_stale(study: optuna.Study, retry: bool) -> list[int]:
     running = storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,))
     for t in stale_trials(running):
         try:
-            storage.set_trial_user_attr(t._trial_id, "failed_reason", "stale: its process died")
+            storage.set_trial_user_attr(t._trial_id, FAILED_REASON, "stale: its process died")
             ok = storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
         except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):  # finished meanwhile
             continue
