@@ -13,7 +13,8 @@ from carbonspot.cli import main
 from carbonspot.errors import InputError
 from carbonspot.report import compare, select, select_designs
 from carbonspot.report import write as report_write
-from carbonspot.report.sources import fill_breakdowns, load_source, sweep_frame
+from carbonspot.report.design_set import fill_breakdowns
+from carbonspot.report.sources import load_source, sweep_frame
 
 OPS = 100.0
 # A front with a known answer. Objectives (latency, CA carbon):

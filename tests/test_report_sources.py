@@ -77,7 +77,7 @@ STUDY = {
 
 def _run_study(folder, data) -> str:
     from carbonspot.search.files.study_file import load_study_file
-    from carbonspot.search.runner import StudySession
+    from carbonspot.search.session import StudySession
 
     path = folder / "studies" / f"{data['name']}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ Python API::
     table = compare(ds.designs)                # one row per selection, ratios to the fastest
 """
 
+from carbonspot.report.design_set import DesignSet
 from carbonspot.report.select import compare, select_designs, summary_sentences
-from carbonspot.report.sources import DesignSet, load_source
+from carbonspot.report.sources import load_source
 
 __all__ = ["DesignSet", "compare", "load_source", "select_designs", "summary_sentences"]

@@ -1,5 +1,5 @@
 """The report's figures, drawn with matplotlib's object API on the Agg canvas (no pyplot state,
-no windows): each function takes a :class:`~carbonspot.report.sources.DesignSet` (and the
+no windows): each function takes a :class:`~carbonspot.report.design_set.DesignSet` (and the
 selections) and returns a :class:`matplotlib.figure.Figure`, or ``None`` when the source lacks
 the data for it. :func:`carbonspot.report.write.write_report` saves them.
 
@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from carbonspot.report import select
-from carbonspot.report.sources import DesignSet, format_bytes
+from carbonspot.report.design_set import DesignSet, format_bytes
 
 DPI = 120
 ROLE_STYLE: dict[str, dict[str, object]] = {

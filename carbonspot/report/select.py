@@ -1,6 +1,6 @@
 """Pick the designs users ask about and put them side by side (pure: no I/O).
 
-The input is the neutral *designs frame* that :mod:`carbonspot.report.sources` builds from a sweep
+The input is the neutral *designs frame* (:mod:`carbonspot.report.design_set`) built from a sweep
 CSV or a study: one row per design, with
 
 - parameter columns (their names in ``df.attrs["params"]``; inferred when absent),

@@ -1,11 +1,11 @@
 """Read an optuna study written by ``carbonspot study`` into a :class:`DesignSet`.
 
 Each finished trial carries (issue 6) its parameters, objective values (named by
-``study.metric_names``), constraint values (``trial.constraints``; ≤ 0 = satisfied) and user
-attributes ``design``, ``feasible``, ``reason``, ``metrics`` (the summary row's headline
-metrics) and ``workloads`` (each workload's full row, breakdowns included). Nothing is
-re-evaluated. A design evaluated by several trials appears once in ``designs`` (its first trial)
-and every time in ``history``.
+``study.metric_names``), constraint values (≤ 0 = satisfied) and user attributes ``design``,
+``feasible``, ``reason``, ``metrics`` (the summary row's headline metrics) and ``workloads``
+(each workload's full row, breakdowns included), parsed by
+:func:`carbonspot.search.attrs.parse_trial`. Nothing is re-evaluated. A design evaluated by
+several trials appears once in ``designs`` (its first trial) and every time in ``history``.
 """
 
 from __future__ import annotations
@@ -19,27 +19,15 @@ import numpy as np
 import pandas as pd
 
 from carbonspot.errors import InputError
-from carbonspot.report import select
-from carbonspot.report.sources import GEO, DesignSet, add_labels, fill_breakdowns
+from carbonspot.report.design_set import GEO, DesignSet, add_labels, fill_breakdowns
+from carbonspot.report.select import compare, select_indices, summary_sentences
+from carbonspot.search.attrs import parse_trial
+from carbonspot.search.objective import OBJECTIVES
 
-# Study objective names (issue 6) → metric columns; used when a study has no metric names.
-OBJECTIVE_COLUMNS = {
-    "latency": "latency_ns",
-    "energy": "energy_pj",
-    "carbon_ca": "carbon_ca_g",
-    "carbon_pa": "carbon_pa_g",
-    "area": "area_mm2",
-    "edp": "edp_pj_ns",
-    "tops_per_w": "tops_per_w",
-}
+# Study objective names → metric columns; used when a study has no metric names.
+OBJECTIVE_COLUMNS = {name: column for name, (column, _, _) in OBJECTIVES.items()}
 MAPPER_OBJECTIVE_PARAM = "objective"
-SPEC_ATTR = "carbonspot:spec"  # study user attribute written by carbonspot.search.runner
 _NOT_NUMERIC = ("meets_period", "mapper")  # trial metrics kept as they are (not as floats)
-
-
-def default_storage_path(name: str, project_dir: Path | None = None) -> Path:
-    """The embedded journal of a study: ``<project>/studies/runs/<name>.journal``."""
-    return (project_dir or Path.cwd()) / "studies" / "runs" / f"{name}.journal"
 
 
 def open_storage(url: str | None, name: str, project_dir: Path | None = None) -> Any:
@@ -50,7 +38,7 @@ def open_storage(url: str | None, name: str, project_dir: Path | None = None) ->
     from carbonspot.search import storage as st
 
     if url is None or st.is_journal(url):
-        path = st.journal_path(url) if url else default_storage_path(name, project_dir)
+        path = st.journal_path(url) if url else st.default_journal_path(name, project_dir)
         if not path.is_file():
             hint = "" if url else " (run the study first, or give --storage URL)"
             raise InputError(f"no study storage at {path}{hint}", field="--storage")
@@ -67,19 +55,6 @@ def _study_name_and_dir(source: str) -> tuple[str, Path | None]:
         spec = load_study_file(path)
         return spec.name, Path(spec.project_dir)
     return source, None
-
-
-def _design_of(t: Any) -> dict[str, Any]:
-    """The full design of a trial: its canonical key (fixed values included), else its params."""
-    key = t.user_attrs.get("design_key")
-    if isinstance(key, str):
-        try:
-            design = json.loads(key)
-        except ValueError:
-            design = None
-        if isinstance(design, dict):
-            return design
-    return dict(t.user_attrs.get("design") or t.params)
 
 
 def _finite_or_nan(v: Any) -> float:
@@ -130,9 +105,9 @@ def study_design_set(study: Any, workload: str | None = None) -> DesignSet:
         if t.state != optuna.trial.TrialState.COMPLETE:
             n_other += 1
             continue
-        ua = t.user_attrs
-        design = _design_of(t)
-        key = str(ua.get("design_key") or json.dumps(design, sort_keys=True, default=str))
+        a = parse_trial(t)
+        design = a.full_design(t.params)
+        key = a.design_key or json.dumps(design, sort_keys=True, default=str)
         rec: dict[str, Any] = {"number": t.number, "design_id": key}
         # Column order: the template, the searched variables (file order), then fixed values.
         ordered = [k for k in ("template",) if k in design]
@@ -140,20 +115,18 @@ def study_design_set(study: Any, workload: str | None = None) -> DesignSet:
         ordered += [k for k in design if k not in ordered]
         rec.update({k: design[k] for k in ordered})
         param_names.update(dict.fromkeys(ordered))
-        metrics = ua.get("metrics") or {}
-        rec.update({k: v if k in _NOT_NUMERIC else _finite_or_nan(v) for k, v in metrics.items()})
+        rec.update({k: v if k in _NOT_NUMERIC else _finite_or_nan(v) for k, v in a.metrics.items()})
         for col, v in zip(columns, t.values or [], strict=False):
             if col not in rec or not np.isfinite(_finite_or_nan(rec[col])):
                 rec[col] = _finite_or_nan(v)
-        rec["feasible"] = bool(ua.get("feasible", True))
-        rec["reason"] = str(ua.get("reason") or "")
-        cons = t.constraints
-        rec["constraints_ok"] = all(v <= 0 for v in cons.values()) if cons else True
+        rec["feasible"] = a.feasible is not False  # no record: taken as feasible
+        rec["reason"] = a.reason
+        rec["constraints_ok"] = all(v <= 0 for v in a.constraints.values())
         records.append(rec)
         if key in seen:
             continue
         seen.add(key)
-        for wname, wrow in (ua.get("workloads") or {}).items():
+        for wname, wrow in a.workloads.items():
             wl_rows.append(
                 {"design_id": key, "workload": str(wname), **{k: v for k, v in wrow.items()}}
             )
@@ -221,8 +194,8 @@ def select_in_study(study: Any) -> tuple[dict[str, pd.Series], pd.DataFrame, lis
     feasible.
     """
     ds = study_design_set(study)
-    idx = select.select_indices(ds.designs)
-    table = select.compare(ds.designs, idx)
+    idx = select_indices(ds.designs)
+    table = compare(ds.designs, idx)
     table.insert(1, "trial", [int(ds.designs.at[i, "number"]) for i in idx.values()])
     sel = {role: ds.designs.loc[i] for role, i in idx.items()}
-    return sel, table, select.summary_sentences(table)
+    return sel, table, summary_sentences(table)

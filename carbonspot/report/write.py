@@ -18,7 +18,8 @@ import pandas as pd
 from carbonspot.errors import InputError
 from carbonspot.formatting import format_value
 from carbonspot.report import plots, select
-from carbonspot.report.sources import DesignSet, layer_rows
+from carbonspot.report.design_set import DesignSet
+from carbonspot.report.sources import layer_rows
 
 FORMATS = ("md", "html")
 SHORT_ROLE = {
