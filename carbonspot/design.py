@@ -22,13 +22,18 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carbonspot.cost.results import WorkloadResult
 from carbonspot.errors import InputError
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS, OBJECTIVES
 from carbonspot.presets import DEFAULT_PRESET, get_preset
 from carbonspot.workload.model import Workload
+
+if TYPE_CHECKING:
+    from carbonspot.carbon.model import CarbonParams
+    from carbonspot.evaluate import Evaluator
+    from carbonspot.hardware.model import Accelerator
 
 GEO = "geo"
 
@@ -96,7 +101,7 @@ def build_accelerator(
     params: Mapping[str, object],
     preset: str,
     workload: Workload | None = None,
-):
+) -> Accelerator:
     """The accelerator of a design (raises :class:`InputError` when the template rejects it).
 
     ``workload`` lets the template keep weights in on-chip SRAM when they fit.
@@ -115,14 +120,14 @@ def build_accelerator(
 
 def resolve_carbon_params(
     preset: str, overrides: Mapping[str, object] | None = None, source: str | None = None
-):
+) -> CarbonParams:
     """Carbon parameters of a preset with user overrides applied (carbon model's validation)."""
     from carbonspot.carbon.params import get_carbon_params
 
     return get_carbon_params(preset, dict(overrides or {}), source=source)
 
 
-def with_dram_gb(carbon_params, dram_gb: object):
+def with_dram_gb(carbon_params: CarbonParams, dram_gb: object) -> CarbonParams:
     """Carbon parameters charging ``dram_gb`` GB of DRAM (a design's own DRAM capacity)."""
     try:
         value = float(dram_gb)  # type: ignore[arg-type]
@@ -368,7 +373,7 @@ class DesignPipeline:
     preset: str = DEFAULT_PRESET
     objective: str = "edp"
     mapper: str = DEFAULT_MAPPER
-    carbon_params: Any = None
+    carbon_params: CarbonParams | None = None  # set by __post_init__ when None
     carbon_fixes_dram: bool = False
     period_s: float | Mapping[str, float] | None = None
     suite: str | None = None
@@ -410,7 +415,7 @@ class DesignPipeline:
             suite=suite,
         )
 
-    def carbon_for(self, params: Mapping[str, object]) -> Any:
+    def carbon_for(self, params: Mapping[str, object]) -> CarbonParams:
         """The carbon parameters a design is charged with: the one DRAM rule of every command.
 
         The DRAM capacity charged is the one the carbon overrides set (``dram_gb`` or
@@ -425,27 +430,50 @@ class DesignPipeline:
         """The period of ``workload``: the pipeline's override or the workload's own."""
         return workload_period_s(workload, self.period_s)
 
-    def build(self, template: str, params: Mapping[str, object], workload: Workload | None = None):
+    def build(
+        self, template: str, params: Mapping[str, object], workload: Workload | None = None
+    ) -> Accelerator:
         """The accelerator of a design (raises :class:`InputError` when the template rejects it)."""
         return build_accelerator(template, params, self.preset, workload)
 
-    def evaluate(self, acc, workload: Workload, mapping=None) -> WorkloadResult:
-        """Map and cost ``workload`` on ``acc`` (``mapping`` fixes the spatial mapping)."""
+    def evaluate(
+        self,
+        acc: Accelerator,
+        workload: Workload,
+        mapping: Any = None,
+        evaluator: Evaluator | None = None,
+    ) -> WorkloadResult:
+        """Map and cost ``workload`` on ``acc`` (``mapping`` fixes the spatial mapping).
+
+        ``evaluator``: the :class:`carbonspot.evaluate.Evaluator` whose caches to use (one per
+        process; ``None`` = the process's default one).
+        """
         from carbonspot.evaluate import evaluate_workload
 
-        extra = {} if mapping is None else {"mapping": mapping}
         return evaluate_workload(
-            acc, workload, objective=self.objective, preset=self.preset, mapper=self.mapper, **extra
+            acc,
+            workload,
+            objective=self.objective,
+            preset=self.preset,
+            mapping=mapping,
+            mapper=self.mapper,
+            evaluator=evaluator,
         )
 
     def results(
-        self, template: str, params: Mapping[str, object], workloads: Sequence[Workload]
+        self,
+        template: str,
+        params: Mapping[str, object],
+        workloads: Sequence[Workload],
+        evaluator: Evaluator | None = None,
     ) -> list[WorkloadResult]:
         """Each workload's cost-model result, layers included (per-layer detail of a report).
 
         Raises :class:`InputError` when the template rejects the design.
         """
-        return [self.evaluate(self.build(template, params, w), w) for w in workloads]
+        return [
+            self.evaluate(self.build(template, params, w), w, None, evaluator) for w in workloads
+        ]
 
     def row(
         self,
@@ -474,13 +502,15 @@ class DesignPipeline:
         params: Mapping[str, object],
         workloads: Sequence[Workload],
         geo: bool = True,
+        evaluator: Evaluator | None = None,
     ) -> list[Row]:
         """One design on every workload: a row per workload, then a ``geo`` row.
 
         The template builds the accelerator once per workload (it may keep weights on chip only
         when they fit, carbonspot-model.md §3.3). A template rejection or an unmappable layer
         gives a row with ``feasible=False`` and the ``reason``; nothing is raised for those.
-        ``geo=False`` (or a single workload) leaves the ``geo`` row out.
+        ``geo=False`` (or a single workload) leaves the ``geo`` row out; ``evaluator`` as in
+        :meth:`evaluate`.
         """
         rows: list[Row] = []
         ident = params
@@ -491,7 +521,7 @@ class DesignPipeline:
                 rows.append(self.failed_row(template, params, workload, f"invalid design: {exc}"))
                 continue
             try:
-                result = self.evaluate(acc, workload)
+                result = self.evaluate(acc, workload, evaluator=evaluator)
             except InputError as exc:
                 rows.append(self.failed_row(template, params, workload, f"infeasible: {exc}"))
                 continue
