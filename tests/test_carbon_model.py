@@ -204,9 +204,13 @@ def test_carbon_grows_with_area_energy_and_grid(e, lat, a, k):
     more_grid = carbon_per_inference(e, lat, a, period, dirty)
     for sc in ("ca", "pa"):
         key = f"carbon_{sc}_g"
-        assert more_area[key] > base[key]
-        assert more_energy[key] > base[key]
-        assert more_grid[key] > base[key]
+        # the totals never fall; the part that depends on the changed input strictly grows
+        # (a total may not move in floating point when the other part dominates by ~1e16)
+        assert more_area[key] >= base[key] and more_energy[key] >= base[key]
+        assert more_grid[key] >= base[key]
+        assert more_area[f"carbon_{sc}_die_gpa_g"] > base[f"carbon_{sc}_die_gpa_g"]
+        assert more_energy[f"carbon_{sc}_operational_g"] > base[f"carbon_{sc}_operational_g"]
+        assert more_grid[f"carbon_{sc}_operational_g"] > base[f"carbon_{sc}_operational_g"]
 
 
 @settings(max_examples=60, deadline=None)
