@@ -357,10 +357,11 @@ class Evaluator:
         preset: str | Preset | None = "corrected",
         mapping: Any = None,
         mapper: str | None = None,
+        data_locality: bool = True,
     ) -> WorkloadResult:
         """:func:`evaluate_workload` with this evaluator's config and caches."""
         p, config = self._resolve(objective, preset, mapper)
-        return self._workload(acc, workload, objective, p, config, mapping)
+        return self._workload(acc, workload, objective, p, config, mapping, data_locality)
 
     def clear_layer_results(self) -> None:
         """Forget the cached layer results (the spatial candidates are kept)."""
@@ -437,9 +438,14 @@ class Evaluator:
         p: Preset,
         config: MapperConfig,
         mapping: Any,
+        data_locality: bool = True,
     ) -> WorkloadResult:
         layers = list(workload.compute_layers)
-        tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
+        if not data_locality:  # zigzag-dse's default: every operand to and from the top
+            full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
+            tops = [dict(full) for _ in layers]
+        else:
+            tops = memory_tops(acc, layers, layer_graph(workload)) if layers else []
         results = [
             self._layer(lay, acc, objective, p, config, mapping, t)
             for lay, t in zip(layers, tops, strict=False)
@@ -509,15 +515,29 @@ def evaluate_workload(
     mapping: Any = None,
     mapper: str | None = None,
     evaluator: Evaluator | None = None,
+    data_locality: bool = True,
 ) -> WorkloadResult:
     """Evaluate every costed layer (best mapping each) and sum; never raises on infeasibility.
 
     ``mapper`` picks the per-layer search (``fast`` or ``exhaustive``, same optimum; ``None`` =
     the evaluator's config); ``evaluator`` the config and caches to use (``None`` = the
-    process's default evaluator).
+    process's default evaluator). ``data_locality`` (default, as the original CarbonSpot)
+    prunes the memory levels each layer does not need, following the workload's graph
+    (:func:`memory_tops`); ``False`` keeps the whole hierarchy for every operand of every
+    layer, as zigzag-dse does by default (``exploit_data_locality=False``): activations go to
+    and from the top memory between layers.
     """
     ev = _DEFAULT_EVALUATOR if evaluator is None else evaluator
-    return ev.evaluate_workload(acc, workload, objective, preset, mapping, mapper)
+    return ev.evaluate_workload(acc, workload, objective, preset, mapping, mapper, data_locality)
+
+
+def _summary_reason(bad: list[LayerResult], n_layers: int, shown: int = 3) -> str:
+    """Why a workload is infeasible, in one line: each distinct layer reason once."""
+    reasons = list(dict.fromkeys(r.reason or f"layer {r.layer!r} does not fit" for r in bad))
+    text = "; ".join(reasons[:shown])
+    if len(reasons) > shown:
+        text += f"; and {len(reasons) - shown} more"
+    return f"{len(bad)} of {n_layers} layers do not fit: {text}"
 
 
 def _workload_result(
@@ -532,7 +552,7 @@ def _workload_result(
             workload=workload.name, accelerator=acc.spec or acc.name, feasible=False,
             ops=workload.ops, energy_pj=float("nan"), latency_cycles=float("nan"),
             tclk_ns=tclk, area_mm2=area, layers=results, area_breakdown_mm2=area_bd,
-            tclk_breakdown_ns=tclk_bd, reason="; ".join(r.reason or "" for r in bad),
+            tclk_breakdown_ns=tclk_bd, reason=_summary_reason(bad, len(results)),
         )  # fmt: skip
     e_bd: dict[str, float] = {}
     l_bd = {"mac_computation": 0.0, "stall": 0.0, "onloading": 0.0, "offloading": 0.0}
