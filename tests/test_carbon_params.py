@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -138,7 +139,7 @@ def test_carbon_params_module_has_no_cli_code():
 
     import carbonspot.carbon.params as params
 
-    tree = ast.parse(open(params.__file__).read())
+    tree = ast.parse(Path(params.__file__).read_text())
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "argparse" not in imported
