@@ -266,8 +266,19 @@ def _layer_result(layer: Layer, acc: Accelerator, choice: Choice, preset: Preset
     else:
         onload, offload = float(c.onload[0]), float(c.offload[0])
     lat = {"mac_computation": ideal, "stall": stall, "onloading": onload, "offloading": offload}
-    units = math.prod(acc.dim_sizes.values())
     total = ideal + stall + onload + offload
+    systolic = getattr(acc.array, "systolic_dims", ())
+    if systolic:
+        # zigzag-dse 3.9.1 (cost_model.py, latency_total2): along a systolic dimension the
+        # last results leave the array one PE per cycle, ceil(unrolling) - 1 cycles after
+        # they are computed. Added after the search: the per-layer search does not see it
+        # (docs/model-differences.md).
+        unroll = {oa: math.prod(s for _, s in loops) for oa, loops in choice.spatial.unrollings}
+        lat["systolic_drain"] = float(
+            sum(max(math.ceil(unroll[d]) - 1, 0) for d in systolic if d in unroll)
+        )
+        total += lat["systolic_drain"]
+    units = math.prod(acc.dim_sizes.values())
     util = (layer.macs / units * choice.cycles_per_op) / total if total > 0 else 0.0
     sm = {oa: [(d, float(s)) for d, s in loops] for oa, loops in choice.spatial.unrollings}
     return LayerResult(

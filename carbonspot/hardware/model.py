@@ -124,6 +124,9 @@ class DigitalArray:
     weight_bits: int = 8
     reduce_dim: str | None = None
     tech: Technology = field(default_factory=Technology)
+    # dimensions along which operands move one PE per cycle (a systolic array, ZigZag 3.9's
+    # ``systolic_dimensions``): the last results leave the array (unroll - 1) cycles late
+    systolic_dims: tuple[str, ...] = ()
 
     @property
     def dim_sizes(self) -> dict[str, int]:

@@ -79,6 +79,7 @@ _OA_KEYS = {
     "bit_serial_precision",
     "adc_resolution",
     "tclk_ns",
+    "systolic_dimensions",
 }
 
 
@@ -143,6 +144,14 @@ def _array(src: str, oa: Any) -> DigitalArray | ImcArray:
         )
     act = _int(src, prec[0], "operational_array.input_precision[0]", 1)
     wgt = _int(src, prec[1], "operational_array.input_precision[1]", 1)
+    systolic = oa.get("systolic_dimensions", [])
+    if not isinstance(systolic, list) or not set(systolic) <= set(dims):
+        raise _err(
+            src,
+            "operational_array.systolic_dimensions",
+            f"{systolic!r} is not a list of its dimensions",
+            dims,
+        )
     if not oa.get("is_imc", False):
         for key in ("imc_type", "adc_resolution", "bit_serial_precision"):
             if key in oa:
@@ -162,6 +171,14 @@ def _array(src: str, oa: Any) -> DigitalArray | ImcArray:
             tclk_ns=_num(src, oa.get("tclk_ns", 1.0), "operational_array.tclk_ns") or 1.0,
             input_bits=act,
             weight_bits=wgt,
+            systolic_dims=tuple(sorted(set(systolic))),
+        )
+    if systolic:
+        raise _err(
+            src,
+            "operational_array.systolic_dimensions",
+            "systolic arrays are digital MAC arrays",
+            "no systolic_dimensions with is_imc: true",
         )
     imc_type = oa.get("imc_type")
     if imc_type not in ("analog", "digital"):
