@@ -13,9 +13,10 @@ from carbonspot.cli import main
 from carbonspot.errors import InputError
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS
 from carbonspot.report.sources import design_mapper, layer_rows, sweep_frame
+from carbonspot.search.attrs import SPEC_ATTR
 from carbonspot.search.files.study_file import load_study_file
 from carbonspot.search.files.sweep_file import load_sweep_file
-from carbonspot.search.runner import SPEC_ATTR, StudySession
+from carbonspot.search.session import StudySession
 
 ACC = "dimc:dim=16"
 SWEEP = {

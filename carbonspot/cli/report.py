@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from carbonspot.cli._carbon_flags import add_preset_argument
+
 FORMATS = ("md", "html")  # kept here so `carbonspot --help` need not import matplotlib
 
 
@@ -54,10 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
         help="which selected design's layers to draw (default: knee)",
     )
-    p.add_argument(
-        "--preset",
-        default=None,
-        metavar="NAME",
+    add_preset_argument(
+        p,
         help="model preset to re-evaluate the per-layer figure with (default: the one whose "
         "totals match the source)",
     )

@@ -229,8 +229,7 @@ def layer_rows(
     source's (within 0.1 %) is used. Returns the rows and a note on how they were obtained
     (which preset and mapper, and whether the totals match the source).
     """
-    from carbonspot.design import build_accelerator
-    from carbonspot.evaluate import evaluate_workload
+    from carbonspot.design import DesignPipeline
     from carbonspot.workload import zoo
 
     template, params, objective = design_template_params(ds, design_id)
@@ -254,9 +253,10 @@ def layer_rows(
     for preset in tried:
         records: list[dict[str, object]] = []
         mismatch = 0.0
-        for wl in workloads:
-            acc = build_accelerator(template, params, preset, wl)
-            result = evaluate_workload(acc, wl, objective=objective, preset=preset, mapper=mapper)
+        pipeline = DesignPipeline(preset=preset, objective=objective, mapper=mapper)
+        for wl, result in zip(
+            workloads, pipeline.results(template, params, workloads), strict=True
+        ):
             records.extend(_layer_records(result))
             ref = expected.get(wl.name)
             if ref and math.isfinite(ref) and math.isfinite(result.energy_pj):

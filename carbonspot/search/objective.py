@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carbonspot.design import (
     CARBON_COLUMNS,
@@ -24,6 +24,9 @@ from carbonspot.design import (
 )
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.space import MAPPER_OBJECTIVE, TEMPLATE, design_key
+
+if TYPE_CHECKING:
+    from carbonspot.evaluate import Evaluator
 
 # Study objective name → (metric column, default direction, unit).
 OBJECTIVES: dict[str, tuple[str, str, str]] = {
@@ -146,11 +149,13 @@ class DesignEvaluator:
         self.default_objective = default_objective
         self._workloads: list[Any] | None = None
         self._pipelines: dict[str, DesignPipeline] = {}
+        self._evaluator: Evaluator | None = None  # the mapper's caches, one per process
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_workloads"] = None
         state["_pipelines"] = {}
+        state["_evaluator"] = None
         return state
 
     def pipeline(self, objective: str | None = None) -> DesignPipeline:
@@ -170,9 +175,15 @@ class DesignEvaluator:
     def __call__(self, design: Mapping[str, Any]) -> DesignMetrics:
         if self._workloads is None:
             self._workloads = load_workloads(self.suite, self.workload_names)
+        if self._evaluator is None:
+            from carbonspot.evaluate import Evaluator  # the cost model: loaded on first use
+
+            self._evaluator = Evaluator()
         params = {k: v for k, v in design.items() if k not in (TEMPLATE, MAPPER_OBJECTIVE)}
         pipeline = self.pipeline(design.get(MAPPER_OBJECTIVE))
-        rows = pipeline.rows(str(design[TEMPLATE]), params, self._workloads)
+        rows = pipeline.rows(
+            str(design[TEMPLATE]), params, self._workloads, evaluator=self._evaluator
+        )
         per = {str(r["workload"]): derived(r) for r in rows if r.get("workload") != GEO}
         geo = [r for r in rows if r.get("workload") == GEO]
         summary = derived(geo[0]) if geo else next(iter(per.values()))

@@ -16,17 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from carbonspot.errors import InputError
-from carbonspot.search.attrs import SPEC_ATTR
 from carbonspot.search.pool import start_context
 from carbonspot.search.session import RunOutcome, StudySession
 from carbonspot.search.spec import StudySpec
 
-# StudySession, RunOutcome and SPEC_ATTR are re-exported for code that imported them from here.
 __all__ = [
-    "SPEC_ATTR",
-    "RunOutcome",
     "StudyRun",
-    "StudySession",
     "pid_seed",
     "run_study",
     "worker_seed",

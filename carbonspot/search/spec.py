@@ -9,10 +9,8 @@ from typing import Any
 
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
 from carbonspot.search.objective import Constraint, DesignEvaluator, MemoObjective, Objective
-from carbonspot.search.solvers import DEFAULT_SOLVER, SOLVER_NAMES
+from carbonspot.search.solvers import DEFAULT_SOLVER
 from carbonspot.search.space import DesignSpace
-
-SOLVERS = SOLVER_NAMES  # the registered solver names (carbonspot.search.solvers)
 
 
 @dataclass(frozen=True)

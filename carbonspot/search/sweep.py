@@ -11,7 +11,6 @@ in a fixed order (design order, then workloads, then ``geo``) whatever the numbe
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,9 @@ from typing import Any
 
 from carbonspot import design as design_mod
 from carbonspot.errors import InputError
+from carbonspot.evaluate import Evaluator
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER
+from carbonspot.search.pool import WorkerPool
 from carbonspot.workload.model import Workload
 
 
@@ -129,17 +130,25 @@ def check_design(template: str, params: Mapping[str, Any], preset: str) -> str |
 
 # --- worker side ------------------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
+
+@dataclass
+class _SweepState:
+    """What each worker holds: the loaded workloads, the pipeline and its own evaluator.
+
+    The evaluator (the mapper's caches) is created on first use in the process that runs the
+    designs, so each worker process, and each sweep run, has its own.
+    """
+
+    workloads: list[Workload]
+    pipeline: design_mod.DesignPipeline
+    evaluator: Evaluator | None = None
 
 
-def _init_worker(state: dict[str, Any]) -> None:
-    _WORKER.clear()
-    _WORKER.update(state)
-
-
-def _run_design(design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _run_design(state: _SweepState, design: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    if state.evaluator is None:
+        state.evaluator = Evaluator()
     template, params = design
-    return _WORKER["pipeline"].rows(template, params, _WORKER["workloads"])
+    return state.pipeline.rows(template, params, state.workloads, evaluator=state.evaluator)
 
 
 def default_jobs() -> int:
@@ -148,13 +157,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _context() -> mp.context.BaseContext:
-    # fork shares the already-imported modules and loaded workloads with the workers (fast start);
-    # elsewhere fall back to the platform default.
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else None)
 
 
 def run_sweep(
@@ -196,23 +198,16 @@ def run_sweep(
             skipped.append((template, params, reason))
     _raise_if_block_all_invalid(spec, skipped)
 
-    state = {"workloads": loaded, "pipeline": pipeline}
+    state = _SweepState(loaded, pipeline)
     jobs = min(jobs or default_jobs(), max(1, len(valid)))
     if on_start:
         on_start(len(valid))
     rows: list[dict[str, Any]] = []
-    if jobs == 1:
-        _init_worker(state)
-        for i, design in enumerate(valid, 1):
-            rows.extend(_run_design(design))
+    with WorkerPool(state, jobs) as pool:
+        for i, design_rows in enumerate(pool.imap(_run_design, valid), 1):
+            rows.extend(design_rows)
             if on_design_done:
                 on_design_done(i)
-    else:
-        with _context().Pool(jobs, initializer=_init_worker, initargs=(state,)) as pool:
-            for i, design_rows in enumerate(pool.imap(_run_design, valid, chunksize=1), 1):
-                rows.extend(design_rows)
-                if on_design_done:
-                    on_design_done(i)
     return SweepOutcome(rows, len(all_designs), len(valid), skipped, spec.suite)
 
 

@@ -42,6 +42,7 @@ from carbonspot.search.files.common import (
     template_param,
 )
 from carbonspot.search.objective import CONSTRAINTS, DIRECTIONS, OBJECTIVES, Constraint, Objective
+from carbonspot.search.solvers import DEFAULT_SOLVER, SOLVER_NAMES, SOLVER_OPTIONS, solver_class
 from carbonspot.search.space import (
     MAPPER_OBJECTIVE,
     TEMPLATE,
@@ -51,7 +52,7 @@ from carbonspot.search.space import (
     pow2_values,
     real_values,
 )
-from carbonspot.search.spec import SOLVERS, StudySpec
+from carbonspot.search.spec import StudySpec
 from carbonspot.yaml_file import read_yaml_file
 
 TOP_KEYS = (
@@ -67,7 +68,6 @@ TOP_KEYS = (
     "seed",
 )
 VARIABLE_KEYS = ("choices", "int", "pow2", "real", "step", "log", "templates")
-SOLVER_OPTIONS = ("pop_size", "n_startup_trials")
 
 
 def project_dir_of(path: Path) -> Path:
@@ -151,9 +151,9 @@ def parse_study(
     objectives = _objectives(data.get("objectives"), src)
     constraints = _constraints(data.get("constraints"), src)
 
-    solver = data.get("solver", "nsga2")
-    if solver not in SOLVERS:
-        raise _err(f"unknown solver {solver!r}", src, "solver", SOLVERS)
+    solver = data.get("solver", DEFAULT_SOLVER)
+    if solver not in SOLVER_NAMES:
+        raise _err(f"unknown solver {solver!r}", src, "solver", SOLVER_NAMES)
     options = data.get("solver_options", {}) or {}
     if not isinstance(options, Mapping):
         raise _err("must be a mapping", src, "solver_options", SOLVER_OPTIONS)
@@ -170,7 +170,7 @@ def parse_study(
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise _err("must be a non-negative integer", src, "seed")
-    if solver == "grid" and not space.finite:
+    if solver_class(solver).needs_finite_space and not space.finite:
         bad = next(v.name for v in variables if not v.finite)
         raise _err("a continuous real has no grid: give it a step", src, f"variables.{bad}")
 
