@@ -415,7 +415,15 @@ def parse_template_spec(spec: str) -> tuple[str, dict[str, str]]:
                 field="parameters",
                 allowed="NAME:key=value,key=value",
             )
-        params[key.strip()] = value.strip()
+        key = key.strip()
+        if key in params:
+            raise InputError(
+                f"parameter {key!r} is given twice ({key}={params[key]} and {key}={value.strip()})",
+                source=spec,
+                field=key,
+                allowed="each parameter once",
+            )
+        params[key] = value.strip()
     return name, params
 
 
