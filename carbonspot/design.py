@@ -245,6 +245,30 @@ def design_columns(template: str, params: Mapping[str, object]) -> Row:
     return row
 
 
+def param_applies(template: str, name: str) -> bool:
+    """False for a template parameter that ``template`` does not take or takes without using.
+
+    From :data:`~carbonspot.hardware.templates.TEMPLATE_PARAMETERS`: the templates that take
+    a parameter, and a parameter with no range on a template whose rule says it is unused
+    (``adc_bits`` on ``dimc``: a DIMC has no ADC). Names that are no template parameter
+    (``acc_type``, ``objective``) and any parameter of an accelerator that is not a template
+    (a hardware YAML) apply.
+    """
+    from carbonspot.hardware.templates import TEMPLATE_PARAMETERS, TEMPLATE_PARAMS
+
+    if template not in TEMPLATE_PARAMS or all(p.name != name for p in TEMPLATE_PARAMETERS):
+        return True
+    p = TEMPLATE_PARAMS[template].get(name)
+    if p is None:
+        return False
+    return p.range_on(template) is not None or "unused" not in p.rule
+
+
+def shown_params(template: str, params: Mapping[str, object]) -> dict[str, object]:
+    """The parameters of a design worth showing: those that apply to its template."""
+    return {k: v for k, v in params.items() if param_applies(template, k)}
+
+
 def _empty_row(workload: str, template: str, params: Mapping[str, object], reason: str) -> Row:
     row: Row = {"workload": workload, **design_columns(template, params)}
     for col in BASE_COLUMNS:
@@ -377,6 +401,7 @@ class DesignPipeline:
     carbon_fixes_dram: bool = False
     period_s: float | Mapping[str, float] | None = None
     suite: str | None = None
+    data_locality: bool = True  # evaluate_workload(data_locality=...): False = zigzag-dse's
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -400,6 +425,7 @@ class DesignPipeline:
         source: str | None = None,
         period_s: float | Mapping[str, float] | None = None,
         suite: str | None = None,
+        data_locality: bool = True,
     ) -> DesignPipeline:
         """A pipeline whose carbon parameters are ``carbon_preset`` (default: ``preset``) plus
         the user's ``carbon`` overrides (``source`` names them in errors)."""
@@ -413,6 +439,7 @@ class DesignPipeline:
             carbon_fixes_dram=carbon_sets_dram(overrides),
             period_s=period_s,
             suite=suite,
+            data_locality=data_locality,
         )
 
     def carbon_for(self, params: Mapping[str, object]) -> CarbonParams:
@@ -458,6 +485,7 @@ class DesignPipeline:
             mapping=mapping,
             mapper=self.mapper,
             evaluator=evaluator,
+            data_locality=self.data_locality,
         )
 
     def results(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from carbonspot.evaluate import evaluate_workload
 from carbonspot.hardware.readers import load_accelerator
 from carbonspot.workload import zoo
@@ -26,3 +28,33 @@ def test_off_sends_every_layers_activations_to_and_from_the_top_memory():
     assert sum(la.energy_breakdown_pj["array"] for la in on.layers) == sum(
         la.energy_breakdown_pj["array"] for la in off.layers
     )
+
+
+def test_sweep_and_study_files_take_data_locality(tmp_path):
+    from carbonspot.errors import InputError
+    from carbonspot.search.files.study_file import load_study_file
+    from carbonspot.search.files.sweep_file import load_sweep_file
+    from carbonspot.search.sweep import run_sweep
+
+    def sweep(value):
+        path = tmp_path / f"s_{value}.yaml"
+        path.write_text(
+            f"name: s\nworkloads: [resnet8]\ndata_locality: {value}\ndesigns:\n"
+            "  - template: pdigital_ws\n    params: {dim: [32], sram_bytes: [131072]}\n"
+        )
+        return load_sweep_file(path)
+
+    on, off = sweep("on"), sweep("off")
+    assert on.data_locality and not off.data_locality
+    e_on = run_sweep(on, jobs=1).rows[0]["energy_pj"]
+    e_off = run_sweep(off, jobs=1).rows[0]["energy_pj"]
+    assert e_off > e_on
+    with pytest.raises(InputError, match=r"data_locality.*allowed: on, off"):
+        sweep("sometimes")
+    study = tmp_path / "st.yaml"
+    study.write_text(
+        "name: st\nworkloads: [ae]\ndata_locality: off\nn_trials: 2\ntemplate: dimc\n"
+        "variables: {dim: {choices: [64, 128]}}\nobjectives: [latency, energy]\n"
+    )
+    spec = load_study_file(study)
+    assert spec.data_locality is False and spec.evaluator().data_locality is False

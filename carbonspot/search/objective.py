@@ -139,9 +139,11 @@ class DesignEvaluator:
         period_s: float | Mapping[str, float] | None = None,
         default_objective: str = "edp",
         mapper: str = DEFAULT_MAPPER,
+        data_locality: bool = True,
     ) -> None:
         self.preset = preset
         self.mapper = mapper
+        self.data_locality = data_locality
         self.workload_names = tuple(workloads)
         self.suite = suite
         self.carbon = dict(carbon or {})
@@ -169,6 +171,7 @@ class DesignEvaluator:
                 self.carbon,
                 period_s=self.period_s,
                 suite=self.suite,
+                data_locality=self.data_locality,
             )
         return self._pipelines[objective]
 

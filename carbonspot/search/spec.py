@@ -29,6 +29,7 @@ class StudySpec:
     preset: str = "corrected"
     mapper_objective: str = "edp"
     mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.mapper.exhaustive.MAPPERS)
+    data_locality: bool = True  # graph-based memory pruning (False: zigzag-dse's default)
     suite: str | None = None
     workloads: tuple[str, ...] = ()
     carbon: tuple[tuple[str, Any], ...] = ()
@@ -78,6 +79,7 @@ class StudySpec:
             period_s=self.period_override,
             default_objective=self.mapper_objective,
             mapper=self.mapper,
+            data_locality=self.data_locality,
         )
 
     def memo_objective(self, metrics_fn: Any = None) -> MemoObjective:

@@ -56,6 +56,7 @@ class SweepSpec:
     carbon: tuple[tuple[str, Any], ...] = ()
     period_s: float | tuple[tuple[str, float], ...] | None = None
     mapper: str = DEFAULT_MAPPER  # per-layer search (carbonspot.mapper.exhaustive.MAPPERS)
+    data_locality: bool = True  # graph-based memory pruning (False: zigzag-dse's default)
 
     def designs(self) -> list[tuple[str, dict[str, Any]]]:
         """All designs of all blocks, in file order."""
@@ -116,6 +117,7 @@ def sweep_pipeline(spec: SweepSpec) -> design_mod.DesignPipeline:
         source=f"{spec.source}: carbon",
         period_s=spec.period_override,
         suite=spec.suite,
+        data_locality=spec.data_locality,
     )
 
 

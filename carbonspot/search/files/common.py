@@ -38,7 +38,9 @@ HEADER_KEYS = (
     "workloads",
     "period_s",
     "carbon",
+    "data_locality",
 )
+DATA_LOCALITY = {"on": True, "off": False}  # `data_locality:` values (docs/sweep.md)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class FileHeader:
     workloads: tuple[str, ...]  # zoo names or absolute paths (empty with a suite)
     period_s: float | tuple[tuple[str, float], ...] | None
     carbon: tuple[tuple[str, Any], ...]
+    data_locality: bool = True  # prune unused memory levels along the graph (off: zigzag-dse)
 
     def spec_fields(self, objective_field: str = "objective") -> dict[str, Any]:
         """The settings a sweep or study spec takes as they are (``description`` aside);
@@ -67,6 +70,7 @@ class FileHeader:
             "workloads": self.workloads,
             "period_s": self.period_s,
             "carbon": self.carbon,
+            "data_locality": self.data_locality,
         }
 
 
@@ -111,6 +115,7 @@ def parse_header(
         workloads=workloads,
         period_s=parse_period(data.get("period_s"), source),
         carbon=parse_carbon(data.get("carbon"), source, preset),
+        data_locality=parse_data_locality(data.get("data_locality", "on"), source),
     )
 
 
@@ -137,6 +142,19 @@ def _positive_number(value: Any) -> bool:
 
 def _is_path_like(name: str) -> bool:
     return "/" in name or name.endswith((".onnx", ".yaml", ".yml"))
+
+
+def parse_data_locality(raw: Any, source: str) -> bool:
+    """``data_locality: on|off``: graph-based memory pruning (on, the original's) or
+    zigzag-dse's default whole hierarchy for every layer (off). YAML's bare on/off are bools."""
+    if isinstance(raw, bool):
+        return raw
+    if not isinstance(raw, str) or raw.lower() not in DATA_LOCALITY:
+        raise InputError(
+            f"unknown data_locality {raw!r}", source=source, field="data_locality",
+            allowed=list(DATA_LOCALITY),
+        )  # fmt: skip
+    return DATA_LOCALITY[raw.lower()]
 
 
 def parse_mapper(raw: Any, source: str) -> str:
