@@ -138,6 +138,29 @@ def with_dram_gb(carbon_params: CarbonParams, dram_gb: object) -> CarbonParams:
     return dataclasses.replace(carbon_params, dram_gb=value)
 
 
+def with_dram_type(carbon_params: CarbonParams, dram_type: object) -> CarbonParams:
+    """Carbon parameters charging the carbon per GB of a design's ``dram_type``.
+
+    The type's ``carbon_dram`` row of ``carbon/memory_cps.csv`` (hardware/memory.py
+    ``dram_types``) replaces the preset's DRAM, in CA and PA alike; the ``default`` type (and
+    no type) keeps the carbon parameters as they are.
+    """
+    from carbonspot.carbon.params import memory_table
+    from carbonspot.hardware.memory import dram_types
+
+    kind = dram_types().get(str(dram_type).strip().lower()) if dram_type else None
+    if kind is None or kind.carbon_dram is None:
+        return carbon_params
+    g_per_gb = memory_table("dram")[kind.carbon_dram]
+    return dataclasses.replace(
+        carbon_params,
+        dram_type=kind.carbon_dram,
+        dram_g_per_gb=g_per_gb,
+        dram_pa_type=None,
+        dram_g_per_gb_pa=None,
+    )
+
+
 def _carbon_columns(result: WorkloadResult, period_s: float | None, carbon_params) -> Row:
     from carbonspot.carbon import model as carbon
 
@@ -447,11 +470,13 @@ class DesignPipeline:
 
         The DRAM capacity charged is the one the carbon overrides set (``dram_gb`` or
         ``dram_mb``), else the design's own ``dram_gb`` (the DRAM it is built with), else the
-        preset's.
+        preset's. Its carbon per GB is that of the design's ``dram_type`` when the design names
+        one (:func:`with_dram_type`), else the carbon parameters' ``dram``.
         """
-        if self.carbon_fixes_dram or "dram_gb" not in params:
-            return self.carbon_params
-        return with_dram_gb(self.carbon_params, params["dram_gb"])
+        carbon = self.carbon_params
+        if not self.carbon_fixes_dram and "dram_gb" in params:
+            carbon = with_dram_gb(carbon, params["dram_gb"])
+        return with_dram_type(carbon, params.get("dram_type"))
 
     def period_for(self, workload: Workload) -> float | None:
         """The period of ``workload``: the pipeline's override or the workload's own."""

@@ -28,6 +28,7 @@ from carbonspot.cost.results import LayerResult, WorkloadResult
 from carbonspot.errors import InputError
 from carbonspot.hardware import figures as cost_hw
 from carbonspot.hardware.model import Accelerator
+from carbonspot.hardware.templates import DATAFLOWS, TEMPLATE_DATAFLOW
 from carbonspot.mapper.config import DEFAULT_CONFIG, MapperConfig, MappingCache
 from carbonspot.mapper.exhaustive import (
     OBJECTIVES,
@@ -49,17 +50,19 @@ __all__ = [
     "clear_cache",
 ]
 
-# Spatial-mapping hints of the paper's templates (carbonspot-model.md §3.2).
+# Spatial-mapping hints of the paper's templates (carbonspot-model.md §3.2), by name: for
+# accelerators that carry no hint of their own (templates built before ``Accelerator.hint``).
 TEMPLATE_HINTS: dict[str, dict[str, list[str]]] = {
-    "pdigital_os": {"D1": ["K"], "D2": ["OX", "OY"]},
-    "pdigital_ws": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
-    "aimc": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
-    "dimc": {"D1": ["K", "OX", "OY"], "D2": ["C", "FX", "FY"]},
+    t: {dim: list(loops) for dim, loops in DATAFLOWS[flow].items()}
+    for t, flow in TEMPLATE_DATAFLOW.items()
 }
 
 
 def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
-    """The template's spatial hint (None = every layer dim allowed on every array dim)."""
+    """The accelerator's dataflow hint (its ``hint``, else its template's by name; None =
+    every layer dim allowed on every array dim)."""
+    if acc.hint is not None:
+        return {dim: list(loops) for dim, loops in acc.hint}
     return TEMPLATE_HINTS.get(acc.name.lower())
 
 

@@ -27,8 +27,15 @@ PARAM_IDS = [p.name for p in TEMPLATE_PARAMETERS]
 
 
 def _values(param) -> dict:
-    """A variable of the parameter's type (an integer range, or a real one with a step)."""
+    """A variable of the parameter's type (an integer range, a real one with a step, or names)."""
+    if param.kind is str:
+        return {"choices": list(param.choices[:2])}
     return {"int": [1, 2]} if param.kind is int else {"real": [0.5, 1.0], "step": 0.25}
+
+
+def _value(param):
+    """One value of the parameter's type."""
+    return param.choices[0] if param.kind is str else 1 if param.kind is int else 0.5
 
 
 def _study(param, **extra) -> dict:
@@ -52,13 +59,13 @@ def test_every_template_parameter_is_a_fixed_study_param(param):
     data = {**_study(param), "variables": {"template": list(param.templates), "d1": [8, 16]}}
     if param.name == "d1":
         data["variables"] = {"template": list(param.templates), "dim": [8, 16]}
-    spec = parse_study({**data, "params": {param.name: 1}}, "s.yaml")
-    assert dict(spec.space.fixed)[param.name] == 1
+    spec = parse_study({**data, "params": {param.name: _value(param)}}, "s.yaml")
+    assert dict(spec.space.fixed)[param.name] == _value(param)
 
 
 @pytest.mark.parametrize("param", TEMPLATE_PARAMETERS, ids=PARAM_IDS)
 def test_every_template_parameter_is_a_sweep_param(param):
-    value = 1 if param.kind is int else 0.5
+    value = _value(param)
     data = {
         "workloads": ["ae"],
         "designs": [{"template": list(param.templates), "params": {param.name: [value]}}],

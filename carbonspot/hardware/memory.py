@@ -188,6 +188,39 @@ def register_cost(bits: int | np.ndarray, tech: Technology | None = None) -> Sra
     )
 
 
+@dataclass(frozen=True)
+class DramType:
+    """A DRAM technology: energy per bit, bandwidth and the carbon table entry it is charged as.
+
+    ``bw_gbps`` ``None`` (the ``default`` type): the original's word of P_in·D1·D3 bits per
+    cycle. ``carbon_dram`` names a row of ``carbon/memory_cps.csv`` (``None``: the carbon
+    preset's DRAM). ``source`` says where each value comes from.
+    """
+
+    name: str
+    pj_per_bit: float
+    bw_gbps: float | None
+    carbon_dram: str | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def dram_types() -> dict[str, DramType]:
+    """The DRAM types of ``carbonspot/data/dram_types.csv`` by name (``default`` first)."""
+    with open(data_file("dram_types.csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {
+        r["type"]: DramType(
+            name=r["type"],
+            pj_per_bit=float(r["pj_per_bit"]),
+            bw_gbps=float(r["bw_gbps"]) if r["bw_gbps"] else None,
+            carbon_dram=r["carbon_dram"] or None,
+            source=r["source"],
+        )
+        for r in rows
+    }
+
+
 def dram_access_pj(
     bw_bits: int | np.ndarray, pj_per_bit: float = DRAM_PJ_PER_BIT
 ) -> float | np.ndarray:

@@ -196,6 +196,8 @@ class Accelerator:
     spec: str = ""
     preset: str = "corrected"
     params: tuple[tuple[str, object], ...] = ()
+    # the dataflow: layer loops the mapper may unroll on each array dimension (None: any)
+    hint: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     @property
     def dim_sizes(self) -> dict[str, int]:
@@ -204,7 +206,9 @@ class Accelerator:
 
     @cached_property
     def _hash(self) -> int:
-        return hash((self.name, self.array, self.memories, self.spec, self.preset, self.params))
+        return hash(
+            (self.name, self.array, self.memories, self.spec, self.preset, self.params, self.hint)
+        )
 
     def __hash__(self) -> int:
         # accelerators key every mapping cache; hashing the nested fields once is enough

@@ -31,11 +31,12 @@ from types import MappingProxyType
 from typing import Any
 
 from carbonspot.errors import InputError
-from carbonspot.hardware import digital
+from carbonspot.hardware import digital, imc
 from carbonspot.hardware.memory import (
     REFERENCE_NODE_NM,
     REFERENCE_VDD_V,
     dram_access_pj,
+    dram_types,
     imc_weight_write_pj,
     register_cost,
     sram_cost,
@@ -56,6 +57,22 @@ SRAM_SUB_BANKS = 16  # min granularity = bw // 16 (carbonspot-model.md §3.3)
 MIN_SRAM_ROWS = 32  # the original skips designs with fewer rows (cacti_sanity_check, §3.2)
 DIM_RANGE = (1, 65536)
 NODE_RANGE_NM = (3.0, 180.0)
+
+# Named dataflows: spatial-unrolling hints per array dimension (the layer loops the mapper may
+# unroll there). ws and os are the paper's pdigital_ws and pdigital_os (carbonspot-model.md
+# §3.2); is keeps inputs stationary: input channels on D1, output pixels on D2.
+DATAFLOWS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "ws": MappingProxyType({"D1": ("K", "OX", "OY"), "D2": ("C", "FX", "FY")}),
+        "os": MappingProxyType({"D1": ("K",), "D2": ("OX", "OY")}),
+        "is": MappingProxyType({"D1": ("C", "FX", "FY"), "D2": ("OX", "OY")}),
+    }
+)
+# Each template's dataflow when none is given (IMC macros: weights stay in the cells).
+TEMPLATE_DATAFLOW: Mapping[str, str] = MappingProxyType(
+    {"pdigital_ws": "ws", "pdigital_os": "os", "aimc": "ws", "dimc": "ws"}
+)
+_DIGITAL = ("pdigital_ws", "pdigital_os")
 
 
 def scaled_technology(
@@ -85,6 +102,11 @@ def scaled_technology(
 # parameters
 
 
+def _num_text(x: float) -> str:
+    """A bound in words: whole numbers in full (1048576, not 1.04858e+06)."""
+    return str(int(x)) if math.isfinite(x) and float(x).is_integer() else f"{x:g}"
+
+
 @dataclass(frozen=True)
 class Range:
     """Allowed values of a parameter: ``low..high``, optionally powers of two only.
@@ -112,16 +134,17 @@ class Range:
     def text(self, kind: type) -> str:
         """The range in words, e.g. ``integers 1..65536`` or ``a positive number of GB``."""
         unit = f" {self.unit}" if self.unit else ""
+        low, high = _num_text(self.low), _num_text(self.high)
         if self.pow2:
-            words = f"powers of two {self.low:g}..{self.high:g}"
+            words = f"powers of two {low}..{high}"
         elif self.low_open and self.low == 0 and self.high == math.inf:
             words = f"a positive number of{unit}" if unit else "a positive number"
         elif self.high == math.inf:
-            words = f"integers >= {self.low:g}" if kind is int else f">= {self.low:g}{unit}"
+            words = f"integers >= {low}" if kind is int else f">= {low}{unit}"
         elif kind is int:
-            words = f"integers {self.low:g}..{self.high:g}"
+            words = f"integers {low}..{high}"
         else:
-            words = f"{self.low:g}..{self.high:g}{unit}"
+            words = f"{low}..{high}{unit}"
         return f"{words} ({self.why})" if self.why else words
 
 
@@ -137,17 +160,19 @@ class TemplateParam:
     """
 
     name: str
-    kind: type  # int or float
-    default: int | float | None
+    kind: type  # int, float or str
+    default: int | float | str | None
     doc: str
     templates: tuple[str, ...] = TEMPLATE_NAMES
     allowed: Range | None = None
     allowed_on: tuple[tuple[tuple[str, ...], Range | None], ...] = ()
     rule: str = ""
     derived: str = ""
+    choices: tuple[str, ...] = ()  # the names a ``str`` parameter takes
+    unit: str = ""  # of the value, for the docs' table (e.g. "bytes", "GB/s")
 
     def range_on(self, template: str) -> Range | None:
-        """The range checked on ``template`` (``None``: the rule in :attr:`rule`)."""
+        """The range checked on ``template`` (``None``: the rule in :attr:`rule` or the choices)."""
         for names, rng in self.allowed_on:
             if template in names:
                 return rng
@@ -155,6 +180,8 @@ class TemplateParam:
 
     def allowed_text(self, template: str | None = None) -> str:
         """Allowed values in words, on ``template`` or on every template that takes it."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
         if template is not None:
             rng = self.range_on(template)
             return rng.text(self.kind) if rng is not None else self.rule
@@ -170,6 +197,8 @@ class TemplateParam:
         """The default in words: the value, or how it is derived."""
         if self.default is None:
             return self.derived
+        if isinstance(self.default, str):
+            return self.default
         short = f"{self.default:g}"
         return short if float(short) == self.default else repr(self.default)
 
@@ -269,6 +298,104 @@ TEMPLATE_PARAMETERS: tuple[TemplateParam, ...] = (
         templates=_IMC_TEMPLATES,
         allowed=Range(1),
     ),
+    # --- the memory system and the dataflow (issue: search the spaces architects explore) ---
+    TemplateParam(
+        "dataflow",
+        str,
+        None,
+        "spatial unrolling per array dimension (DATAFLOWS): ws = K,OX,OY on D1 and C,FX,FY "
+        "on D2; os = K on D1, OX,OY on D2; is = C,FX,FY on D1, OX,OY on D2",
+        templates=_DIGITAL,
+        choices=tuple(DATAFLOWS),
+        derived="ws on pdigital_ws, os on pdigital_os",
+    ),
+    TemplateParam(
+        "sram_w_bytes",
+        int,
+        None,
+        "weight buffer in bytes: with sram_act_bytes, splits the SRAM into a weight and an "
+        "activation buffer (replacing sram_bytes)",
+        allowed=Range(1, unit="bytes"),
+        derived="none (one shared SRAM of sram_bytes)",
+        unit="bytes",
+    ),
+    TemplateParam(
+        "sram_act_bytes",
+        int,
+        None,
+        "activation (I and O) buffer in bytes, with sram_w_bytes",
+        allowed=Range(1, unit="bytes"),
+        derived="none (one shared SRAM of sram_bytes)",
+        unit="bytes",
+    ),
+    TemplateParam(
+        "sram_bw_bits",
+        int,
+        None,
+        "SRAM word (read and write bandwidth) in bits per cycle, of every on-chip SRAM",
+        allowed=Range(8, 2**20, unit="bits"),
+        derived="max(D2·P_in, D1·(P_in+P_w))·D3",
+        unit="bits/cycle",
+    ),
+    TemplateParam(
+        "l2_bytes",
+        int,
+        0,
+        "second on-chip SRAM level between the SRAM and the DRAM (I, W and O; 0 = none)",
+        allowed=Range(0, unit="bytes"),
+        unit="bytes",
+    ),
+    TemplateParam(
+        "rf_i_words",
+        int,
+        1,
+        "input register file per PE / macro row, in words of input_bits",
+        allowed=Range(1, 4096),
+        unit="words",
+    ),
+    TemplateParam(
+        "rf_o_words",
+        int,
+        1,
+        "output register file per PE / macro column, in words of input_bits + weight_bits",
+        allowed=Range(1, 4096),
+        unit="words",
+    ),
+    TemplateParam(
+        "rf_w_words",
+        int,
+        1,
+        "weight register file per PE, in words of weight_bits (IMC: group_depth)",
+        templates=_DIGITAL,
+        allowed=Range(1, 4096),
+        unit="words",
+    ),
+    TemplateParam(
+        "dram_type",
+        str,
+        "default",
+        "DRAM technology: energy per bit, bandwidth and carbon per GB "
+        "(carbonspot/data/dram_types.csv, each value with its source)",
+        choices=tuple(dram_types()),
+    ),
+    TemplateParam(
+        "dram_bw_gbps",
+        float,
+        None,
+        "DRAM bandwidth in GB/s (converted to bits per cycle at the array's clock)",
+        allowed=Range(0, low_open=True, unit="GB/s"),
+        derived="dram_type's (default: a word of P_in·D1·D3 bits per cycle)",
+        unit="GB/s",
+    ),
+    TemplateParam(
+        "dram_pj_per_bit",
+        float,
+        None,
+        "DRAM access energy in pJ per bit",
+        allowed=Range(0, low_open=True, unit="pJ/bit"),
+        derived="dram_type's (default: 3.7)",
+        unit="pJ/bit",
+    ),
 )
 # The same parameters by template (read-only views of TEMPLATE_PARAMETERS).
 TEMPLATE_PARAMS: Mapping[str, Mapping[str, TemplateParam]] = MappingProxyType(
@@ -286,6 +413,12 @@ def _is_pow2(x: int) -> bool:
 
 
 def _coerce(name: str, field_name: str, value: Any, kind: type) -> Any:
+    if kind is str:
+        if not isinstance(value, str):
+            raise InputError(
+                f"{value!r} is not a name", source=name, field=field_name, allowed="a name"
+            )
+        return value.strip().lower()
     if isinstance(value, str):
         try:
             value = float(value) if kind is float else int(value, 0)
@@ -326,7 +459,9 @@ def _check_range(
 ) -> None:
     """Raise the range error of ``p`` on template ``name`` if its value is outside the range."""
     rng, value = p.range_on(name), out[p.name]
-    if rng is None or value is None or rng.accepts(value):
+    if p.choices and value is not None and value not in p.choices:
+        raise _range_error(name, p.name, value, p.allowed_text())
+    if rng is None or value is None or p.choices or rng.accepts(value):
         return
     field_name = "dim" if p.name in _FROM_DIM and p.name not in given else p.name
     raise _range_error(name, field_name, value, rng.text(p.kind))
@@ -368,29 +503,50 @@ def resolve_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             # carbonspot-model.md §4.1: b + 0.5·floor(log2 D2) (also set, unused, for DIMC)
             out["adc_bits"] = b + 0.5 * math.floor(math.log2(out["d2"]))
             _check_range(name, spec["adc_bits"], out, params)
-    bw = sram_bw_bits(name, out)
-    min_bytes = MIN_SRAM_ROWS * bw // 8
-    if out["sram_bytes"] < min_bytes:
+    if name in _DIGITAL and out["dataflow"] is None:
+        out["dataflow"] = TEMPLATE_DATAFLOW[name]
+    split = (out["sram_w_bytes"], out["sram_act_bytes"])
+    if (split[0] is None) != (split[1] is None):
+        missing = "sram_act_bytes" if split[1] is None else "sram_w_bytes"
         raise InputError(
-            f"{out['sram_bytes']} bytes gives {out['sram_bytes'] * 8 / bw:g} rows of {bw} bits, "
-            f"fewer than {MIN_SRAM_ROWS}",
+            "a split SRAM needs both buffer sizes",
             source=name,
-            field="sram_bytes",
-            allowed=f">= {min_bytes} bytes for this array",
+            field=missing,
+            allowed="sram_w_bytes and sram_act_bytes together (or neither: one sram_bytes)",
         )
-    max_rows = float(sram_table()["rows"][-1]) * 64
-    if out["sram_bytes"] * 8 / bw > max_rows:
-        raise _range_error(
-            name,
-            "sram_bytes",
-            out["sram_bytes"],
-            f"<= {int(max_rows * bw / 8)} bytes for this array",
-        )
+    bw = sram_bw_bits(name, out)
+    sizes = {"sram_w_bytes": split[0], "sram_act_bytes": split[1]} if split[0] else {}
+    sizes = sizes or {"sram_bytes": out["sram_bytes"]}
+    if out["l2_bytes"]:
+        sizes["l2_bytes"] = out["l2_bytes"]
+    for key, size in sizes.items():
+        _check_sram_rows(name, key, size, bw)
     return out
 
 
+def _check_sram_rows(name: str, key: str, size_bytes: int, bw: int) -> None:
+    """An SRAM of ``size_bytes`` with a ``bw``-bit word: 32 rows at least, the table's at most."""
+    min_bytes = MIN_SRAM_ROWS * bw // 8
+    if size_bytes < min_bytes:
+        raise InputError(
+            f"{size_bytes} bytes gives {size_bytes * 8 / bw:g} rows of {bw} bits, "
+            f"fewer than {MIN_SRAM_ROWS}",
+            source=name,
+            field=key,
+            allowed=f">= {min_bytes} bytes for this array",
+        )
+    max_rows = float(sram_table()["rows"][-1]) * 64
+    if size_bytes * 8 / bw > max_rows:
+        raise _range_error(
+            name, key, size_bytes, f"<= {int(max_rows * bw / 8)} bytes for this array"
+        )
+
+
 def sram_bw_bits(name: str, p: Mapping[str, Any]) -> int:
-    """SRAM word width: max(D2·P_in, D1·(P_in+P_w))·D3 (= 16·d in the sweep, §3.3)."""
+    """SRAM word width: ``sram_bw_bits`` if given, else max(D2·P_in, D1·(P_in+P_w))·D3 (= 16·d
+    in the sweep, §3.3)."""
+    if p.get("sram_bw_bits"):
+        return int(p["sram_bw_bits"])
     return (
         max(p["d2"] * p["input_bits"], p["d1"] * (p["input_bits"] + p["weight_bits"])) * p["macros"]
     )
@@ -452,19 +608,27 @@ def _with_bw(ports: tuple[Port, ...], bw: int, bw_min: int) -> tuple[Port, ...]:
 
 
 def _register(
-    name: str, bits: int, operand: str, served: tuple[str, ...], tech: Technology
+    name: str,
+    bits: int,
+    operand: str,
+    served: tuple[str, ...],
+    tech: Technology,
+    words: int = 1,
 ) -> MemoryLevel:
+    """A register (file) of ``words`` words of ``bits``: accessed a word at a time, its
+    area that of all its flip-flops (DFF costs, carbonspot-model.md §5.4)."""
     cost = register_cost(bits, tech)
+    area = cost.area_mm2 if words == 1 else register_cost(bits * words, tech).area_mm2
     ports = _out_ports() if operand == "O" else _in_port(operand)
     return MemoryLevel(
         name=name,
-        size_bits=bits,
+        size_bits=bits * words,
         operands=(operand,),
         r_bw_bits=bits,
         w_bw_bits=bits,
         r_energy_pj=float(cost.r_energy_pj),
         w_energy_pj=float(cost.w_energy_pj),
-        area_mm2=float(cost.area_mm2),
+        area_mm2=float(area),
         served_dims=served,
         ports=_with_bw(ports, bits, bits),
         kind="reg",
@@ -486,13 +650,19 @@ def _big_memory_ports(operands: tuple[str, ...], top: bool) -> tuple[Port, ...]:
 
 
 def _sram(
-    p: Mapping[str, Any], bw: int, operands: tuple[str, ...], dims: tuple[str, ...], preset: Preset
+    p: Mapping[str, Any],
+    bw: int,
+    operands: tuple[str, ...],
+    dims: tuple[str, ...],
+    preset: Preset,
+    size_bytes: int | None = None,
+    name: str = "sram",
 ) -> MemoryLevel:
-    size_bits = p["sram_bytes"] * 8
+    size_bits = (p["sram_bytes"] if size_bytes is None else size_bytes) * 8
     cost = sram_cost(size_bits, bw, node_nm=p["node_nm"], vdd_v=p["vdd_v"], preset=preset)
     bw_min = max(1, bw // SRAM_SUB_BANKS)
     return MemoryLevel(
-        name="sram",
+        name=name,
         size_bits=size_bits,
         operands=operands,
         r_bw_bits=bw,
@@ -508,10 +678,20 @@ def _sram(
     )
 
 
-def _dram(p: Mapping[str, Any], operands: tuple[str, ...], dims: tuple[str, ...]) -> MemoryLevel:
-    bw = dram_bw_bits(p)
+def _dram(
+    p: Mapping[str, Any], operands: tuple[str, ...], dims: tuple[str, ...], tclk_ns: float
+) -> MemoryLevel:
+    """The DRAM: ``dram_type``'s energy per bit and bandwidth unless given explicitly.
+
+    A bandwidth in GB/s becomes a word of ``GB/s · 8 · tclk_ns`` bits per array cycle (at least
+    one bit); the ``default`` type keeps the original's P_in·D1·D3-bit word.
+    """
+    kind = dram_types()[p["dram_type"]]
+    gbps = p["dram_bw_gbps"] if p["dram_bw_gbps"] is not None else kind.bw_gbps
+    bw = dram_bw_bits(p) if gbps is None else max(1, int(round(gbps * 8 * tclk_ns)))
     bw_min = max(1, bw // SRAM_SUB_BANKS)
-    e = float(dram_access_pj(bw))
+    pj_bit = kind.pj_per_bit if p["dram_pj_per_bit"] is None else p["dram_pj_per_bit"]
+    e = float(dram_access_pj(bw, pj_bit))
     return MemoryLevel(
         name="dram",
         size_bits=int(round(p["dram_gb"] * 2**30 * 8)),
@@ -530,10 +710,12 @@ def _dram(p: Mapping[str, Any], operands: tuple[str, ...], dims: tuple[str, ...]
 
 
 def weights_on_chip(name: str, p: Mapping[str, Any], workload_weight_bytes: int | None) -> bool:
-    """The original's ``enable_weight_dram_removal``: SRAM strictly larger than the weights."""
+    """The original's ``enable_weight_dram_removal``: the SRAM (the weight buffer, when the
+    SRAM is split; else the L2 when there is one) strictly larger than the weights."""
     if name == "pdigital_os" or workload_weight_bytes is None:
         return False
-    return p["sram_bytes"] > workload_weight_bytes
+    on_chip = p["sram_w_bytes"] if p.get("sram_w_bytes") else p["sram_bytes"]
+    return max(on_chip, p.get("l2_bytes") or 0) > workload_weight_bytes
 
 
 def build_template(
@@ -561,12 +743,16 @@ def build_template(
     pin, pw = p["input_bits"], p["weight_bits"]
     bw = sram_bw_bits(name, p)
     w_on_chip = weights_on_chip(name, p, workload_weight_bytes)
-    if name == "pdigital_os":
-        sram_ops, dram_ops = ("I", "W", "O"), ("I", "W", "O")
-    elif w_on_chip:
-        sram_ops, dram_ops = ("I", "W", "O"), ("I", "O")
-    else:
-        sram_ops, dram_ops = ("I", "O"), ("I", "W", "O")
+    split = bool(p["sram_w_bytes"])
+    # where W lives: the shared SRAM only when all weights fit in it (the original's rule),
+    # the weight buffer of a split SRAM always; the DRAM unless the weights fit on chip
+    w_in_sram = (
+        name == "pdigital_os"
+        or split
+        or (w_on_chip and p["sram_bytes"] > (workload_weight_bytes or 0))
+    )
+    sram_ops = ("I", "W", "O") if w_in_sram else ("I", "O")
+    dram_ops = ("I", "O") if w_on_chip else ("I", "W", "O")
     reg_o = pin + pw
     if name.startswith("pdigital"):
         array: DigitalArray | ImcArray = DigitalArray(
@@ -579,17 +765,18 @@ def build_template(
             reduce_dim="D2" if name == "pdigital_ws" else None,
             tech=tech,
         )
+        n_i, n_o, n_w = p["rf_i_words"], p["rf_o_words"], p["rf_w_words"]
         if name == "pdigital_os":
             inner = (
-                _register("reg_O1", reg_o, "O", (), tech),
-                _register("reg_W1", pw, "W", ("D2",), tech),
-                _register("reg_I1", pin, "I", ("D1",), tech),
+                _register("reg_O1", reg_o, "O", (), tech, n_o),
+                _register("reg_W1", pw, "W", ("D2",), tech, n_w),
+                _register("reg_I1", pin, "I", ("D1",), tech, n_i),
             )
         else:
             inner = (
-                _register("reg_W1", pw, "W", (), tech),
-                _register("reg_I1", pin, "I", ("D1",), tech),
-                _register("reg_O1", reg_o, "O", ("D2",), tech),
+                _register("reg_W1", pw, "W", (), tech, n_w),
+                _register("reg_I1", pin, "I", ("D1",), tech, n_i),
+                _register("reg_O1", reg_o, "O", ("D2",), tech, n_o),
             )
     else:
         array = ImcArray(
@@ -627,10 +814,24 @@ def build_template(
         )
         inner = (
             cells,
-            _register("rf_I1", pin, "I", ("D1",), tech),
-            _register("rf_O1", reg_o, "O", ("D2",), tech),
+            _register("rf_I1", pin, "I", ("D1",), tech, p["rf_i_words"]),
+            _register("rf_O1", reg_o, "O", ("D2",), tech, p["rf_o_words"]),
         )
-    memories = (*inner, _sram(p, bw, sram_ops, all_dims, pr), _dram(p, dram_ops, all_dims))
+    if split:
+        on_chip: tuple[MemoryLevel, ...] = (
+            _sram(p, bw, ("W",), all_dims, pr, p["sram_w_bytes"], "sram_w"),
+            _sram(p, bw, ("I", "O"), all_dims, pr, p["sram_act_bytes"], "sram_act"),
+        )
+    else:
+        on_chip = (_sram(p, bw, sram_ops, all_dims, pr),)
+    if p["l2_bytes"]:
+        on_chip += (_sram(p, bw, ("I", "W", "O"), all_dims, pr, p["l2_bytes"], "l2"),)
+    if isinstance(array, ImcArray):
+        tclk_ns = sum(imc.tclk_breakdown_ns(array, pr).values())
+    else:
+        tclk_ns = sum(digital.tclk_breakdown_ns(array, pr).values())
+    memories = (*inner, *on_chip, _dram(p, dram_ops, all_dims, tclk_ns))
+    flow = DATAFLOWS[p.get("dataflow") or TEMPLATE_DATAFLOW[name]]
     params_t = tuple(sorted(p.items()))
     return Accelerator(
         name=name,
@@ -639,6 +840,7 @@ def build_template(
         spec=spec or format_spec(name, p),
         preset=pr.name,
         params=params_t,
+        hint=tuple((dim, loops) for dim, loops in flow.items()),
     )
 
 

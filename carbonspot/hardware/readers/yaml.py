@@ -28,8 +28,9 @@ from carbonspot.hardware.model import (
     Port,
     Technology,
 )
-from carbonspot.hardware.templates import scaled_technology
+from carbonspot.hardware.templates import DATAFLOWS, scaled_technology
 from carbonspot.presets import Preset, get_preset
+from carbonspot.workload.model import LOOP_DIMS
 from carbonspot.yaml_file import read_yaml_file
 
 ARRAY_TYPES = ("digital", "aimc", "dimc")
@@ -410,7 +411,7 @@ def accelerator_from_dict(
     ctx.keys(
         data,
         "top level",
-        {"name", "array", "technology", "memories", "spec", "params"},
+        {"name", "array", "technology", "memories", "spec", "params", "dataflow"},
         {"name", "array", "memories"},
     )
     tech = _technology(ctx, data.get("technology"))
@@ -429,9 +430,32 @@ def accelerator_from_dict(
         spec=str(data.get("spec", source)),
         preset=p.name,
         params=tuple(sorted(ctx.mapping(params, "params").items())),
+        hint=_dataflow(ctx, data.get("dataflow"), array),
     )
     check_hierarchy(acc, source)
     return acc
+
+
+def _dataflow(ctx: _Ctx, raw: Any, array: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """``dataflow``: the layer loops the mapper may unroll on each array dimension, e.g.
+    ``{D1: [K, OX, OY], D2: [C, FX, FY]}``, or the name of one of ``DATAFLOWS`` (ws, os, is).
+    Absent: the template's by name, else any loop on any dimension."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        if raw not in DATAFLOWS:
+            raise ctx.err("dataflow", f"unknown dataflow {raw!r}", list(DATAFLOWS))
+        return tuple(DATAFLOWS[raw].items())
+    doc = ctx.mapping(raw, "dataflow")
+    dims = set(array.dim_sizes)
+    out = []
+    for dim, loops in doc.items():
+        if dim not in dims:
+            raise ctx.err(f"dataflow.{dim}", "not an array dimension", sorted(dims))
+        if not isinstance(loops, list) or not loops or not all(lp in LOOP_DIMS for lp in loops):
+            raise ctx.err(f"dataflow.{dim}", "must be a non-empty list of layer loops", LOOP_DIMS)
+        out.append((str(dim), tuple(str(lp) for lp in loops)))
+    return tuple(out)
 
 
 def read_accelerator_yaml(path: str | Path, preset: str | Preset | None = None) -> Accelerator:
@@ -504,6 +528,8 @@ def accelerator_to_dict(acc: Accelerator) -> dict[str, Any]:
     out["array"] = array
     out["technology"] = asdict(arr.tech)
     out["memories"] = mems
+    if acc.hint is not None:
+        out["dataflow"] = {dim: list(loops) for dim, loops in acc.hint}
     return out
 
 

@@ -270,8 +270,16 @@ def template_param(name: str, templates: Iterable[str], source: str, field: str)
 def check_param_values(
     param: TemplateParam, values: Iterable[Any], source: str, field: str
 ) -> None:
-    """Every value must be of the parameter's type (an integer for ``int`` parameters)."""
+    """Every value must be of the parameter's type (an integer for ``int`` parameters, one of
+    the names for ``str`` parameters)."""
     for value in values:
+        if param.kind is str:
+            if not isinstance(value, str) or value.strip().lower() not in param.choices:
+                raise InputError(
+                    f"{value!r} is not one of the names", source=source, field=field,
+                    allowed=param.allowed_text(),
+                )  # fmt: skip
+            continue
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or (param.kind is int and not float(value).is_integer()):
             raise InputError(

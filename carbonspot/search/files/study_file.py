@@ -243,6 +243,11 @@ def _variable(name: str, raw: Any, src: str, study_templates: tuple[str, ...]) -
         only = tuple(only)
     if is_param:
         param = template_param(name, only if only is not None else study_templates, src, fld)
+        if kind != "choices" and param.kind is str:
+            raise _err(
+                f"{name!r} takes names: give a list of them", src, f"{fld}.{kind}",
+                param.allowed_text(),
+            )  # fmt: skip
         if kind == "real" and param.kind is int:
             raise _err(
                 f"{name!r} takes integers: give a list, {{int: [low, high]}} or "
