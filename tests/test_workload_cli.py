@@ -87,6 +87,8 @@ def test_long_onnx_names_are_shortened_in_tables_only(capsys: pytest.CaptureFixt
     onnx_path = Path(__file__).resolve().parent / "data" / "onnx" / "ds_cnn.onnx"
     assert main(["workload", "show", str(onnx_path)]) == 0
     table = capsys.readouterr().out
-    assert all(len(line.split("  ")[0]) <= 40 for line in table.splitlines()[2:12])
+    names = [line.split("  ")[0] for line in table.splitlines()[2:12]]
+    # about 40 characters; names that would read the same get a few more of their tail
+    assert all(len(name) <= 50 for name in names) and len(set(names)) == len(names)
     doc = _show_json(str(onnx_path), capsys)
     assert max(len(layer["name"]) for layer in doc["layers"]) > 100

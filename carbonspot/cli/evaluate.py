@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 from typing import Any
 
 from carbonspot import design as design_mod
@@ -16,6 +17,7 @@ from carbonspot.cli._carbon_flags import (
 )
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
+from carbonspot.formatting import CARBON_LEGEND, shorten_names
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS, OBJECTIVES
 from carbonspot.presets import get_preset
 
@@ -102,12 +104,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _acc_identity(spec: str, acc) -> tuple[str, dict[str, Any]]:
-    """(acc_type, params) of an accelerator: its template and parameters when it has them."""
+    """(acc_type, params) of an accelerator: its template and the parameters that apply to it.
+
+    A parameter the template takes but does not use (``adc_bits`` on ``dimc``) is left out.
+    """
     params = dict(getattr(acc, "params", ()) or ())
     head = spec.split(":", 1)[0]
-    if ":" in spec or (not spec.endswith((".yaml", ".yml")) and "/" not in spec):
-        return head, params
-    return getattr(acc, "name", head), params
+    if ":" not in spec and (spec.endswith((".yaml", ".yml")) or "/" in spec):
+        # a file: its accelerator's name (a template's when the file was exported from one)
+        head = getattr(acc, "name", head)
+    return head, design_mod.shown_params(head, params)
 
 
 def _layer_record(layer) -> dict[str, Any]:
@@ -133,6 +139,31 @@ def _spatial_text(spatial: dict[str, list[tuple[str, float]]]) -> str:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.3g}"
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value as written in a template spec (exact, no thousands separators)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parameters_text(params: dict[str, Any], width: int = 100) -> str:
+    """``parameters: dim=128 d1=128 ...`` in the order of the template parameter table.
+
+    Parameters without a value (an option left unset) are left out.
+    """
+    from carbonspot.hardware.templates import TEMPLATE_PARAMETERS
+
+    order = {p.name: i for i, p in enumerate(TEMPLATE_PARAMETERS)}
+    given = [k for k, v in params.items() if v is not None]
+    names = sorted(given, key=lambda k: (order.get(k, len(order)), k))
+    text = "parameters: " + " ".join(f"{k}={_param_text(params[k])}" for k in names)
+    return textwrap.fill(text, width, subsequent_indent="  ", break_on_hyphens=False)
+
+
+def _no_period(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def evaluate_record(
@@ -254,18 +285,30 @@ def run(args: argparse.Namespace) -> int:
         f"(preset {record['preset']}, objective {record['objective']}, "
         f"mapper {record['mapper']})\n"
     )
+    if record["params"]:
+        out.write(parameters_text(record["params"]) + "\n")
     if not record["feasible"]:
         out.write(f"INFEASIBLE: {record['reason']}\n")
-    summary = [{"metric": k, "value": record.get(k)} for k in SUMMARY_COLUMNS]
+    no_period = _no_period(record.get("period_s"))
+    summary = [
+        # no period, no deadline to meet or miss: "-" (NaN prints as "-"), as period_s
+        {"metric": k, "value": math.nan if k == "meets_period" and no_period else record.get(k)}
+        for k in SUMMARY_COLUMNS
+    ]
     summary += [
         {"metric": f"carbon_{sc}_{part}_g", "value": v}
         for sc, parts in record["carbon_breakdown_g"].items()
         for part, v in parts.items()
     ]
     print_table(summary, ("metric", "value"), stream=out)
+    out.write(CARBON_LEGEND + "\n")
+    if no_period:
+        out.write("no period: PA carbon and meets_period need one (--period S)\n")
     out.write("\n")
+    names = shorten_names([layer["layer"] for layer in record["layers"]])  # JSON: full names
     layer_rows = [
-        {**layer, "spatial": _spatial_text(layer["spatial_mapping"])} for layer in record["layers"]
+        {**layer, "layer": name, "spatial": _spatial_text(layer["spatial_mapping"])}
+        for layer, name in zip(record["layers"], names, strict=True)
     ]
     print_table(layer_rows, LAYER_COLUMNS, stream=out)
     return 0

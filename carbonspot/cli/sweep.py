@@ -9,6 +9,7 @@ import time
 from tqdm import tqdm
 
 from carbonspot.errors import InputError
+from carbonspot.formatting import CARBON_LEGEND
 from carbonspot.search.files.sweep_file import load_sweep_file, write_rows_csv
 from carbonspot.search.sweep import default_jobs, run_sweep
 
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the sweep, write the CSV and print a one-paragraph summary to stderr."""
+    """Run the sweep, write the CSV and print a summary (and the carbon unit) to stderr."""
     if args.jobs is not None and args.jobs < 1:
         raise InputError("must be at least 1", field="--jobs")
     spec = load_sweep_file(args.file)
@@ -71,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
         f"{len(outcome.rows) - n_rows} geo rows -> {args.out} in {elapsed:.1f} s"
     )
     print(msg, file=sys.stderr)
+    print(CARBON_LEGEND, file=sys.stderr)
     return 0

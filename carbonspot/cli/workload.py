@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from carbonspot.cli._output import print_json, print_table
+from carbonspot.formatting import shorten_names
 from carbonspot.workload.model import LOOP_DIMS, Layer, Workload
 from carbonspot.workload.readers.yaml import dump_workload_yaml
 from carbonspot.workload.zoo import SUITES, WORKLOAD_NAMES, get_workload, load_workload
@@ -85,19 +86,8 @@ def workload_record(workload: Workload) -> dict[str, Any]:
     }
 
 
-NAME_WIDTH = 40  # ONNX node names from converters can run to hundreds of characters
-
-
-def _short(name: str, width: int = NAME_WIDTH) -> str:
-    """``name`` cut in the middle to ``width`` characters (the JSON keeps the full name)."""
-    if len(name) <= width:
-        return name
-    head = (width - 3) // 2
-    return name[:head] + "..." + name[-(width - 3 - head) :]
-
-
-def _table_row(layer: Layer) -> dict[str, Any]:
-    row: dict[str, Any] = {"layer": _short(layer.name), "op": layer.operator}
+def _table_row(layer: Layer, name: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"layer": name, "op": layer.operator}
     if layer.operator == "Conv" and layer.loops["G"] > 1 and layer.loops["K"] == 1:
         row["op"] = "Conv(dw)"
     if layer.operator == "MatMul" and "W" not in layer.constant_operands:
@@ -130,7 +120,8 @@ def run_show(args: argparse.Namespace) -> int:
         sys.stdout.write(dump_workload_yaml(workload))
         return 0
     shown = workload.layers if args.all else workload.compute_layers
-    print_table([_table_row(layer) for layer in shown])
+    names = shorten_names([layer.name for layer in shown])  # the JSON keeps the full names
+    print_table([_table_row(layer, name) for layer, name in zip(shown, names, strict=True)])
     n_costless = len(workload.layers) - len(workload.compute_layers)
     fps = f"{1.0 / workload.period_s:g} FPS" if workload.period_s else "no frame rate"
     print()
