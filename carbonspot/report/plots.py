@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from carbonspot.formatting import shorten_names
 from carbonspot.report import select
 from carbonspot.report.design_set import DesignSet, format_bytes
 
@@ -172,18 +173,7 @@ def _front_2d(x: np.ndarray, y: np.ndarray, xdir: str, ydir: str) -> np.ndarray:
     return idx[np.argsort(x[idx], kind="stable")]
 
 
-def _bar_labels(df: pd.DataFrame, selections: Mapping[str, object]) -> tuple[list, list[str]]:
-    """Unique selected designs (in role order), with short tick labels ``D1``, ``D2``, ...
-
-    :func:`_design_key_text` gives the matching key (``D1 = <design> (<roles>)``).
-    """
-    order: list = []
-    for idx in selections.values():
-        if idx not in order:
-            order.append(idx)
-    return order, [f"D{k + 1}" for k in range(len(order))]
-
-
+# Short names of the selections: the report table's headers and the figures' design labels.
 SHORT_ROLES = {
     "fastest": "fastest",
     "highest_tops_per_w": "best TOP/s/W",
@@ -192,6 +182,22 @@ SHORT_ROLES = {
     "lowest_carbon_pa": "lowest PA carbon",
     "knee": "knee",
 }
+
+
+def _bar_labels(df: pd.DataFrame, selections: Mapping[str, object]) -> tuple[list, list[str]]:
+    """Unique selected designs (in role order), each labelled by its first selection's name.
+
+    Tick labels are ``fastest``, ``lowest PA carbon``, ``knee``, ... (never ``D1``, ``D2``: those are
+    array dimensions); :func:`_design_key_text` gives the matching key
+    (``fastest = <design> (<every selection it holds>)``).
+    """
+    order: list = []
+    labels: list[str] = []
+    for role, idx in selections.items():
+        if idx not in order:
+            order.append(idx)
+            labels.append(SHORT_ROLES.get(role, role))
+    return order, labels
 
 
 def _design_key_text(df: pd.DataFrame, selections: Mapping[str, object]) -> str:
@@ -277,7 +283,7 @@ def _stacked_bars(
         else:
             ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
         ax.margins(y=0.12)
-    ax.set_xticks(x, labels, fontsize=9)
+    ax.set_xticks(x, [_wrap(label, 10) for label in labels], fontsize=9)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
@@ -737,7 +743,7 @@ def per_layer(layers: pd.DataFrame, title: str) -> Figure | None:
                 _bar_floor(ax, tot)
             else:
                 ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
-            ax.set_xticks(xs, names, rotation=60, ha="right", fontsize=7)
+            ax.set_xticks(xs, shorten_names(names), rotation=60, ha="right", fontsize=7)
             ax.set_ylabel(ylabel)
             ax.set_title(f"{w}: {kind} per layer", fontsize=9)
             ax.grid(axis="y", alpha=0.3)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from carbonspot.errors import InputError
+from carbonspot.formatting import CARBON_UNIT
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,8 @@ METRIC_LABELS: dict[str, str] = {
     "tops_per_w": "TOP/s/W",
     "tops": "TOP/s",
     "tops_per_mm2": "TOP/s/mm²",
-    "carbon_ca_g": "carbon CA [g CO₂-eq]",
-    "carbon_pa_g": "carbon PA [g CO₂-eq]",
+    "carbon_ca_g": f"carbon CA [{CARBON_UNIT}]",
+    "carbon_pa_g": f"carbon PA [{CARBON_UNIT}]",
     "edp": "energy-delay product [pJ·ns]",
     "edp_pj_ns": "energy-delay product [pJ·ns]",
     "power_mw": "power [mW]",
@@ -146,9 +147,10 @@ def metric_label(column: str) -> str:
         m = pattern.match(column)
         if m:
             unit = {"energy": "pJ", "latency": "cycles", "area": "mm²", "tclk": "ns"}.get(
-                kind, "g CO₂-eq"
+                kind, CARBON_UNIT
             )
-            return f"{kind.replace('_', ' ')} {m['part'].replace('_', ' ')} [{unit}]"
+            name = {"carbon_ca": "carbon CA", "carbon_pa": "carbon PA"}.get(kind, kind)
+            return f"{name} {m['part'].replace('_', ' ')} [{unit}]"
     return column.replace("_", " ")
 
 

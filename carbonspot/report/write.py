@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from carbonspot.design import param_applies
 from carbonspot.errors import InputError
 from carbonspot.formatting import format_value
 from carbonspot.report import plots, select
@@ -22,14 +23,7 @@ from carbonspot.report.design_set import DesignSet
 from carbonspot.report.sources import layer_rows
 
 FORMATS = ("md", "html")
-SHORT_ROLE = {
-    "fastest": "fastest",
-    "highest_tops_per_w": "best TOP/s/W",
-    "lowest_energy": "lowest energy",
-    "lowest_carbon_ca": "lowest CA carbon",
-    "lowest_carbon_pa": "lowest PA carbon",
-    "knee": "knee",
-}
+SHORT_ROLE = plots.SHORT_ROLES  # the same names in the table and in the figures
 
 
 @dataclass
@@ -68,9 +62,23 @@ class Report:
 # the side-by-side table
 
 
+def _templates(table: pd.DataFrame) -> list[str | None]:
+    """The template of each selected design (``acc_type`` or ``template``), if the table has it."""
+    for col in ("acc_type", "template"):
+        if col in table.columns:
+            return [None if pd.isna(v) else str(v) for v in table[col]]
+    return [None] * len(table)
+
+
 def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """The comparison as text cells: one column per selection, one row per quantity."""
+    """The comparison as text cells: one column per selection, one row per quantity.
+
+    A parameter that does not apply to a design's template (``adc_bits`` of a DIMC) shows as
+    ``-``; rows of parameters that apply to none of the designs are left out.
+    """
     header = ["quantity", *[SHORT_ROLE.get(str(k), str(k)) for k in table.index]]
+    templates = _templates(table)
+    params = table.attrs.get("params", [])
     rows: list[list[str]] = []
     for col in table.columns:
         if col == "role":
@@ -84,11 +92,16 @@ def side_by_side(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 label = col
             elif col == "objective":
                 label = "mapper objective"
-            elif col in table.attrs.get("params", []):
+            elif col in params:
                 label = col
             else:
                 label = select.metric_label(col)
             cells = [format_value(v) for v in table[col]]
+            if col in params:
+                applies = [t is None or param_applies(t, col) for t in templates]
+                if not any(applies):
+                    continue
+                cells = [c if ok else "-" for c, ok in zip(cells, applies, strict=True)]
         rows.append([label, *cells])
     return header, rows
 
