@@ -13,6 +13,7 @@ from carbonspot.paths import data_file
 
 REQUIRED_COLUMNS = ("id", "node_nm", "tops_per_w", "tops", "tops_per_mm2")
 OPTIONAL_COLUMNS = (
+    "name",
     "doi",
     "year",
     "type",
@@ -36,6 +37,7 @@ class Chip:
     tops_per_w: float
     tops: float
     tops_per_mm2: float
+    name: str = ""  # short name, e.g. "CICC'23 DIMC 28nm iMCU" (venue'year type node [name])
     doi: str = ""
     year: str = ""
     type: str = ""
@@ -44,13 +46,33 @@ class Chip:
     int8_note: str = ""
 
     @property
+    def label(self) -> str:
+        """What tables and figures call the chip: its short name, else its id."""
+        return self.name or str(self.id)
+
+    @property
+    def reference(self) -> str:
+        """A link to the chip's paper: ``https://doi.org/<doi>`` (or the IEEE Xplore page)."""
+        doi = self.doi.strip()
+        if doi.startswith("10."):
+            return f"https://doi.org/{doi}"
+        if doi.startswith("ieeexplore:"):
+            return f"https://ieeexplore.ieee.org/document/{doi.split(':', 1)[1]}"
+        return doi
+
+    @property
     def area_mm2(self) -> float:
         """Implied compute area TOP/s ÷ TOP/s/mm²."""
         return self.tops / self.tops_per_mm2
 
 
 def builtin_chips_path() -> Path:
-    """The shipped table of the 13 chips of the original's figure (carbonspot-model.md §2.1.1)."""
+    """The shipped table of the 13 chips of the original's figure (carbonspot-model.md §2.1.1).
+
+    Short names: venue and year (from the DOI), type and node, the chip's name where the
+    reference gives one (iMCU, PIMCA, COMB-MCM) and the native precision of chips measured
+    below 8 bits (1b, 4b).
+    """
     return data_file("literature_chips.csv")
 
 

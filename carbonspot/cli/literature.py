@@ -14,6 +14,7 @@ from carbonspot.cli._carbon_flags import (
 )
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
+from carbonspot.formatting import CARBON_LEGEND
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,11 +57,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Evaluate, print and plot."""
     from carbonspot.report.literature import (
+        REFERENCE_COLUMNS,
         TABLE_COLUMNS,
         evaluate_literature,
         literature_json,
         literature_rows,
         plot_literature,
+        reference_rows,
     )
 
     if args.no_builtin and not args.chips:
@@ -79,10 +82,16 @@ def run(args: argparse.Namespace) -> int:
         print_json(literature_json(res))
     else:
         print_table(literature_rows(res), TABLE_COLUMNS)
+        print(CARBON_LEGEND)
+        print("op_pct_ca, op_pct_pa: operational share of the carbon in %")
         print(
-            f"most performant: [{res.chip_id('most_performant')}]; most carbon-efficient: "
-            f"CA [{res.chip_id('most_carbon_efficient_ca')}], "
-            f"PA [{res.chip_id('most_carbon_efficient_pa')}]  "
+            f"most performant: {res.chip_label('most_performant')}; most carbon-efficient: "
+            f"CA {res.chip_label('most_carbon_efficient_ca')}, "
+            f"PA {res.chip_label('most_carbon_efficient_pa')}  "
             f"(suite {res.suite.name}, preset {params.preset})"
         )
+        refs = reference_rows(res)
+        if refs:
+            print("\nreferences (id [n]: the citation number in the CarbonSpot paper's figure)")
+            print_table(refs, REFERENCE_COLUMNS)
     return 0

@@ -37,6 +37,10 @@ class LiteratureResult:
         """Id of the chip selected as ``key`` (e.g. ``most_performant``)."""
         return self.chips[self.best[key]].id
 
+    def chip_label(self, key: str) -> str:
+        """Short name of the chip selected as ``key`` (e.g. ``most_performant``)."""
+        return self.chips[self.best[key]].label
+
 
 def evaluate_literature(
     chips: list[Chip], suite: Suite, params: CarbonParams, *, include_package_dram: bool = False
@@ -73,6 +77,8 @@ def literature_json(res: LiteratureResult) -> dict[str, Any]:
     chips = [
         {
             "id": chip.id,
+            "name": chip.label,
+            "reference": chip.reference,
             "type": chip.type,
             "node_nm": _node(chip.node_nm),
             "tops_per_w": chip.tops_per_w,
@@ -101,7 +107,7 @@ def literature_json(res: LiteratureResult) -> dict[str, Any]:
 
 
 TABLE_COLUMNS = (
-    "id",
+    "chip",
     "type",
     "node_nm",
     "tops_per_w",
@@ -127,6 +133,7 @@ def literature_rows(res: LiteratureResult) -> list[dict[str, Any]]:
         marks.setdefault(res.best[key], []).append(label)
     return [
         {
+            "chip": chip.label,
             "id": chip.id,
             "type": chip.type,
             "node_nm": _node(chip.node_nm),
@@ -140,6 +147,19 @@ def literature_rows(res: LiteratureResult) -> list[dict[str, Any]]:
             "best": ",".join(marks.get(i, [])),
         }
         for i, chip in enumerate(res.chips)
+    ]
+
+
+REFERENCE_COLUMNS = ("chip", "id", "reference")
+
+
+def reference_rows(res: LiteratureResult) -> list[dict[str, Any]]:
+    """The chips' references for the text table: short name, id (for the built-in chips the
+    citation number ``[n]`` of the paper's figure) and a link; chips without one are left out."""
+    return [
+        {"chip": chip.label, "id": f"[{chip.id}]", "reference": chip.reference}
+        for chip in res.chips
+        if chip.reference
     ]
 
 
@@ -228,7 +248,7 @@ def plot_literature(res: LiteratureResult, path: str | Path) -> Path:
     c = res.carbon
     x = np.array([chip.tops_per_w for chip in res.chips])
     xlim = _log_limits(x, 0.3)
-    labels = [f"[{chip.id}] {chip.node_nm:g} nm" for chip in res.chips]
+    labels = [chip.label for chip in res.chips]
     # PA panel: say which chips cannot finish an inference within the period
     labels_pa = [
         t + ("" if ok else " (misses period)")
