@@ -8,6 +8,17 @@ from pathlib import Path
 from carbonspot.cli._output import print_json, print_table
 from carbonspot.errors import InputError
 
+# What the columns of the ``validate imc`` table are (docs/validation.md has the same legend).
+IMC_LEGEND: tuple[str, ...] = (
+    "type: analog (AIMC) or digital (DIMC); nm: the chip's technology node",
+    "area_mm2, tclk_ns, fJ/MAC: the model's area (mm²), clock period (ns), energy per MAC (fJ)",
+    "rep_area, rep_tclk, rep_fJ/MAC: the same three as the chip's paper reports them",
+    "area_%, tclk_%, energy_%: model / reported x 100 (100 = exact; above 100 the model "
+    "overestimates)",
+    "energy_validated False: the measurement's sparsity is unknown, so energy_% is no check",
+    "zigzag_imc_%: area_%/tclk_%/energy_% as ZigZag-IMC publishes them for the same chips",
+)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``validate imc``."""
@@ -88,4 +99,5 @@ def run_imc(args: argparse.Namespace) -> int:
             for r in results
         ]
     )
+    print("\n".join(IMC_LEGEND))
     return 0
