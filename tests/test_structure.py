@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cost",),
     ("mapper",),
     ("carbon",),
-    ("evaluate", "design"),
+    ("evaluate", "design", "serving"),
     ("search",),
     ("report",),
     ("cli", "__main__", "__init__"),

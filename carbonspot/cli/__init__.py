@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "hardware",
     "validate",
     "evaluate",
+    "llm",
     "sweep",
     "literature",
     "study",
