@@ -58,3 +58,21 @@ def test_sweep_and_study_files_take_data_locality(tmp_path):
     )
     spec = load_study_file(study)
     assert spec.data_locality is False and spec.evaluator().data_locality is False
+
+
+def test_cli_data_locality_flag(capsys):
+    import json
+
+    from carbonspot.cli import main
+
+    energies = {}
+    for value in ("on", "off"):
+        argv = ["evaluate", "-a", "pdigital_ws:dim=32", "-w", "resnet8", "--format", "json"]
+        assert main([*argv, "--data-locality", value]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["data_locality"] == value
+        energies[value] = doc["energy_pj"]
+    assert energies["off"] > energies["on"]
+    with pytest.raises(SystemExit) as exit_:  # argparse: one usage line, exit code 2
+        main(["evaluate", "-a", "pdigital_ws:dim=32", "-w", "ae", "--data-locality", "x"])
+    assert exit_.value.code == 2

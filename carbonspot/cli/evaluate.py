@@ -20,6 +20,7 @@ from carbonspot.errors import InputError
 from carbonspot.formatting import CARBON_LEGEND, shorten_names
 from carbonspot.mapper.exhaustive import DEFAULT_MAPPER, MAPPERS, OBJECTIVES
 from carbonspot.presets import get_preset
+from carbonspot.workload.zoo.llm import inference_unit
 
 # The design row's headline metrics, without its identity and feasibility columns.
 SUMMARY_COLUMNS = tuple(
@@ -97,6 +98,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="S",
         help="frame period in seconds for the PA scenario (default: the workload's)",
+    )
+    p.add_argument(
+        "--data-locality",
+        choices=("on", "off"),
+        default="on",
+        help="on (default, the original CarbonSpot's): drop the memory levels a layer does not "
+        "need, following the workload's graph; off: zigzag-dse's default, every layer's "
+        "operands to and from the top memory (to reproduce ZigZag's numbers)",
     )
     add_carbon_arguments(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -176,6 +185,7 @@ def evaluate_record(
     mapper: str = DEFAULT_MAPPER,
     period_s: float | None = None,
     carbon: CarbonFlags | None = None,
+    data_locality: bool = True,
 ) -> dict[str, Any]:
     """Everything ``evaluate --format json`` prints, as a dict (also used by the tests).
 
@@ -200,6 +210,7 @@ def evaluate_record(
         carbon_preset=carbon.preset,
         source=carbon.source,
         period_s=period_s,
+        data_locality=data_locality,
     )
     workload = load_workload(workload_name)
     acc = load_accelerator(spec, preset_name, workload_weight_bytes=workload.weight_bytes)
@@ -217,6 +228,8 @@ def evaluate_record(
         "preset": preset_name,
         "objective": objective,
         "mapper": mapper,
+        "data_locality": "on" if data_locality else "off",
+        "inference": inference_unit(result.workload) or "one inference of the workload",
         "feasible": row["feasible"],
         "reason": row["reason"] or None,
     }
@@ -275,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
         mapper=args.mapper,
         period_s=args.period,
         carbon=carbon_flags(args, get_preset(args.preset).name),
+        data_locality=args.data_locality == "on",
     )
     if args.format == "json":
         print_json(record)
@@ -283,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     out.write(
         f"{record['workload']} on {record['accelerator']} "
         f"(preset {record['preset']}, objective {record['objective']}, "
-        f"mapper {record['mapper']})\n"
+        f"mapper {record['mapper']}, data locality {record['data_locality']})\n"
     )
     if record["params"]:
         out.write(parameters_text(record["params"]) + "\n")
@@ -302,6 +316,15 @@ def run(args: argparse.Namespace) -> int:
     ]
     print_table(summary, ("metric", "value"), stream=out)
     out.write(CARBON_LEGEND + "\n")
+    if inference_unit(record["workload"]):
+        out.write(f"one inference here = {record['inference']}\n")
+    stall = record["latency_breakdown_cycles"].get("stall", 0.0)
+    total = record.get("latency_cycles") or 0.0
+    if record["feasible"] and total and stall > 0.5 * total:
+        out.write(
+            f"memory-bound: {100 * stall / total:.0f} % of the latency is stall, waiting for "
+            "memory bandwidth (the top memory when weights or activations do not fit on chip)\n"
+        )
     if no_period:
         out.write("no period: PA carbon and meets_period need one (--period S)\n")
     out.write("\n")

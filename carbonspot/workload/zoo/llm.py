@@ -175,6 +175,17 @@ def decoder(cfg: DecoderConfig, mode: str, tokens: int) -> Workload:
     )
 
 
+def inference_unit(workload_name: str) -> str | None:
+    """What one inference of an LLM workload is ("one generated token", "one prompt of P
+    tokens"), for labelling per-inference figures; ``None`` for other workloads."""
+    m = _LLM_NAME.match(workload_name)
+    if m is None or m["model"] not in DECODERS:
+        return None
+    if m["mode"] == "decode":
+        return f"one generated token (decode step at a KV cache of {m['tokens']})"
+    return f"one prompt of {m['tokens']} tokens (prefill)"
+
+
 def llm(name: str) -> Workload:
     """The workload of an ``MODEL@MODE:N`` name."""
     cfg, mode, tokens = parse_llm_name(name)
