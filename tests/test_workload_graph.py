@@ -248,3 +248,24 @@ def test_onnx_model_roundtrip_keeps_graph(tmp_path):
     path = tmp_path / "m.onnx"
     onnx.save(model, path)
     assert [la.inputs for la in load_onnx_workload(path).layers] == [(), ("a",)]
+
+
+def test_cli_graph_table_json_and_dot(capsys):
+    import json
+
+    from carbonspot.cli import main
+
+    assert main(["workload", "show", "mobilebert", "--graph"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("layer_3.attention.scores"))
+    assert "layer_3.attention.query, layer_3.attention.key" in line and "branch end" in line
+    assert "branch start" in next(
+        x for x in out.splitlines() if x.startswith("layer_3.bottleneck.attention")
+    )
+    assert main(["workload", "show", "resnet8", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {la["name"]: la["inputs"] for la in doc["layers"]}["s1_add"] == ["s1_conv2", "conv_0"]
+    assert doc["graph"]["s2_conv1"] == ["s1_conv2", "conv_0"]
+    assert main(["workload", "show", "resnet8", "--format", "dot"]) == 0
+    dot = capsys.readouterr().out
+    assert dot.startswith('digraph "resnet8"') and '"conv_0" -> "s2_conv1";' in dot

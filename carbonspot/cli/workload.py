@@ -31,9 +31,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("workload", metavar="NAME_OR_PATH")
     show.add_argument(
         "--format",
-        choices=("table", "json", "yaml"),
+        choices=("table", "json", "yaml", "dot"),
         default="table",
-        help="table (default), json, or yaml (CarbonSpot workload YAML, loadable again)",
+        help="table (default), json, yaml (CarbonSpot workload YAML, loadable again) or dot "
+        "(the graph of costed layers, for Graphviz)",
+    )
+    show.add_argument(
+        "--graph",
+        action="store_true",
+        help="print each costed layer's producers (costless layers bridged) and whether its "
+        "output is a branch point kept in the top memory",
     )
     show.add_argument(
         "--all",
@@ -65,6 +72,7 @@ def layer_record(layer: Layer) -> dict[str, Any]:
             "O": layer.precision.output_bits,
         },
         "operand_elements": {op: layer.operand_elements(op) for op in ("I", "W", "O")},
+        "inputs": None if layer.inputs is None else list(layer.inputs),
     }
 
 
@@ -83,7 +91,68 @@ def workload_record(workload: Workload) -> dict[str, Any]:
         "n_compute_layers": len(workload.compute_layers),
         "unsupported": list(workload.unsupported),
         "layers": [layer_record(layer) for layer in workload.layers],
+        # producers of each costed layer with costless layers bridged (None: no graph recorded
+        # and none inferred: a chain)
+        "graph": _graph(workload),
     }
+
+
+def _graph(workload: Workload) -> dict[str, list[str]] | None:
+    from carbonspot.evaluate import layer_graph
+
+    graph = layer_graph(workload)
+    return None if graph is None else {k: list(v) for k, v in graph.items()}
+
+
+def graph_rows(workload: Workload) -> list[dict[str, Any]]:
+    """One row per costed layer: its producers, its consumers and its role in the pruning.
+
+    A branch start (several consumers) or a branch end (its one consumer joins several
+    producers) keeps its output in the top memory (carbonspot-model.md §9.5).
+    """
+    graph = _graph(workload)
+    layers = [la.name for la in workload.compute_layers]
+    if graph is None:  # a chain
+        graph = {name: ([layers[i - 1]] if i else []) for i, name in enumerate(layers)}
+    consumers: dict[str, list[str]] = {name: [] for name in layers}
+    for name, srcs in graph.items():
+        for src in srcs:
+            consumers.setdefault(src, []).append(name)
+    short = dict(zip(layers, shorten_names(layers), strict=True))
+    rows = []
+    for name in layers:
+        cons = consumers.get(name, [])
+        if len(cons) > 1:
+            role = "branch start: output kept on top"
+        elif len(cons) == 1 and len(graph.get(cons[0], [])) > 1:
+            role = "branch end: output kept on top"
+        else:
+            role = ""
+        srcs = graph.get(name, [])
+        text = ", ".join(short[s] for s in srcs[:3]) if srcs else "(input)"
+        if len(srcs) > 3:  # a residual stream: every earlier sub-block feeds it (JSON: all)
+            text += f" +{len(srcs) - 3} more"
+        rows.append(
+            {
+                "layer": short[name],
+                "producers": text,
+                "consumers": len(cons),
+                "role": role,
+            }
+        )
+    return rows
+
+
+def graph_dot(workload: Workload) -> str:
+    """The costed layers' graph (costless layers bridged) in Graphviz DOT."""
+    graph = _graph(workload)
+    layers = [la.name for la in workload.compute_layers]
+    if graph is None:
+        graph = {name: ([layers[i - 1]] if i else []) for i, name in enumerate(layers)}
+    lines = [f'digraph "{workload.name}" {{', "  node [shape=box, fontsize=10];"]
+    lines += [f'  "{name}";' for name in layers]
+    lines += [f'  "{src}" -> "{name}";' for name in layers for src in graph.get(name, [])]
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def _table_row(layer: Layer, name: str) -> dict[str, Any]:
@@ -118,6 +187,15 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     if args.format == "yaml":
         sys.stdout.write(dump_workload_yaml(workload))
+        return 0
+    if args.format == "dot":
+        sys.stdout.write(graph_dot(workload))
+        return 0
+    if args.graph:
+        print_table(graph_rows(workload))
+        recorded = all(la.inputs is not None for la in workload.layers)
+        how = "recorded by the source" if recorded else "inferred from shapes, or a chain"
+        print(f"\ngraph of {workload.name}: producers {how}; costless layers bridged")
         return 0
     shown = workload.layers if args.all else workload.compute_layers
     names = shorten_names([layer.name for layer in shown])  # the JSON keeps the full names
