@@ -272,8 +272,8 @@ def param_applies(template: str, name: str) -> bool:
     """False for a template parameter that ``template`` does not take or takes without using.
 
     From :data:`~carbonspot.hardware.templates.TEMPLATE_PARAMETERS`: the templates that take
-    a parameter, and a parameter with no range on a template whose rule says it is unused
-    (``adc_bits`` on ``dimc``: a DIMC has no ADC). Names that are no template parameter
+    a parameter, and those that accept it unused (``unused_on``: ``adc_bits`` on ``dimc``, a
+    DIMC has no ADC). Names that are no template parameter
     (``acc_type``, ``objective``) and any parameter of an accelerator that is not a template
     (a hardware YAML) apply.
     """
@@ -284,7 +284,7 @@ def param_applies(template: str, name: str) -> bool:
     p = TEMPLATE_PARAMS[template].get(name)
     if p is None:
         return False
-    return p.range_on(template) is not None or "unused" not in p.rule
+    return template not in p.unused_on
 
 
 def shown_params(template: str, params: Mapping[str, object]) -> dict[str, object]:

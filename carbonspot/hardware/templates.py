@@ -169,6 +169,7 @@ class TemplateParam:
     rule: str = ""
     derived: str = ""
     choices: tuple[str, ...] = ()  # the names a ``str`` parameter takes
+    unused_on: tuple[str, ...] = ()  # templates that accept the parameter but ignore it
     unit: str = ""  # of the value, for the docs' table (e.g. "bytes", "GB/s")
 
     def range_on(self, template: str) -> Range | None:
@@ -289,6 +290,7 @@ TEMPLATE_PARAMETERS: tuple[TemplateParam, ...] = (
         allowed_on=((("aimc",), Range(1, 16, unit="bits")),),
         rule="any number (unused)",
         derived="input_bits_per_cycle + 0.5·floor(log2 d2)",
+        unused_on=("dimc",),
     ),
     TemplateParam(
         "group_depth",

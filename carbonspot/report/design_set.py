@@ -85,10 +85,15 @@ def _fmt_value(v: object) -> str:
 
 def design_label(row: pd.Series, params: list[str]) -> str:
     """A short human label from the parameter values, e.g. ``dimc d=64 SRAM 128 KiB``."""
+    from carbonspot.design import param_applies
+
+    template = str(row.get("acc_type", row.get("template", "")))
     parts: list[str] = []
     for p in params:
         v = row.get(p)
         if v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(float(v))):
+            continue
+        if not param_applies(template, p):  # e.g. adc_bits of a DIMC design
             continue
         if p in ("acc_type", "template"):
             parts.insert(0, str(v))
