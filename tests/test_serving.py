@@ -67,3 +67,19 @@ def test_cli_request_table_and_json(capsys):
     assert (
         main(["llm", "request", "-a", "pdigital_ws:dim=32,dram_gb=0.1", "-m", "qwen2.5-0.5b"]) == 2
     )
+
+
+def test_report_says_what_one_inference_is_for_llm_workloads():
+    import pandas as pd
+
+    from carbonspot.report.design_set import DesignSet
+    from carbonspot.report.write import inference_note
+
+    def ds(names):
+        per = pd.DataFrame({"design_id": [0] * len(names), "workload": names})
+        return DesignSet("sweep", "s", pd.DataFrame(), per_workload=per)
+
+    assert "one generated token" in inference_note(ds(["qwen2.5-0.5b@decode:512"]))
+    two = inference_note(ds(["qwen2.5-0.5b@decode:512", "tinyllama-1.1b@decode:256"]))
+    assert two.startswith("one inference = one generated token")
+    assert inference_note(ds(["resnet8", "qwen2.5-0.5b@decode:512"])) is None

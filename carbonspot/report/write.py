@@ -260,6 +260,29 @@ def build_report(
     return Report(ds, sel, table, sentences, figures, notes)
 
 
+def inference_note(ds: DesignSet) -> str | None:
+    """What "per inference" means when the source's workloads are LLM steps (else None)."""
+    from carbonspot.workload.zoo.llm import inference_unit
+
+    if ds.workload != "geo":
+        names = [ds.workload]
+    elif ds.per_workload is not None and "workload" in ds.per_workload.columns:
+        names = list(dict.fromkeys(str(w) for w in ds.per_workload["workload"]))
+    else:
+        return None
+    units = {inference_unit(n) for n in names}
+    if not names or None in units:
+        return None
+    if len(units) == 1:
+        return f"one inference = {units.pop()}"
+    decode = all("generated token" in u for u in units)
+    return (
+        "one inference = "
+        + ("one generated token" if decode else "one LLM step")
+        + (" (" + "; ".join(f"{n}: {inference_unit(n)}" for n in names) + ")")
+    )
+
+
 def report_text(rep: Report) -> str:
     """The comparison as the CLI prints it: summary line, table, sentences and notes."""
     header, rows = side_by_side(rep.table)
@@ -267,9 +290,11 @@ def report_text(rep: Report) -> str:
     scope = (
         "geometric mean over the workloads" if ds.workload == "geo" else (f"workload {ds.workload}")
     )
+    unit = inference_note(ds)
     lines = [
         f"{ds.kind} {ds.name}: {rep.n_designs} design{'' if rep.n_designs == 1 else 's'}, {rep.n_eligible} feasible "
         f"(meet the deadline and constraints); metrics: {scope}",
+        *([unit] if unit else []),
         "",
         format_text_table(header, rows),
         *rep.sentences,
@@ -289,6 +314,11 @@ def _index_markdown(rep: Report, header, rows) -> str:
         "",
         f"Source: {ds.kind} `{ds.name}` — {rep.n_designs} designs, {rep.n_eligible} feasible "
         f"(meeting the frame deadline and constraints). Metrics: {scope}.",
+        *(
+            [f"Units: {inference_note(ds)}; carbon, energy and latency are per inference."]
+            if inference_note(ds)
+            else []
+        ),
         "",
         "## Selected designs",
         "",
