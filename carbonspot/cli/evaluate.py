@@ -303,6 +303,11 @@ def run(args: argparse.Namespace) -> int:
         out.write(parameters_text(record["params"]) + "\n")
     if not record["feasible"]:
         out.write(f"INFEASIBLE: {record['reason']}\n")
+        if inference_unit(record["workload"]) and "exceeds every memory" in str(record["reason"]):
+            out.write(
+                "hint: an LLM's weights need a DRAM that holds them, e.g. dram_gb=2 in the "
+                "template spec (the default DRAM is 1 MiB, as in the paper)\n"
+            )
     no_period = _no_period(record.get("period_s"))
     summary = [
         # no period, no deadline to meet or miss: "-" (NaN prints as "-"), as period_s
