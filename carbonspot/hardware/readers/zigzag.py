@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from carbonspot.errors import InputError
+from carbonspot.errors import InputError, warn_input
 from carbonspot.hardware.memory import sram_cost
 from carbonspot.hardware.model import (
     DIRECTIONS,
@@ -360,6 +360,11 @@ def accelerator_from_zigzag(
     for key in ("name", "memories", "operational_array"):
         if key not in data:
             raise _err(src, key, "missing", "a value")
+    if data.get("dataflows"):
+        warn_input(
+            "dataflows is ignored: give the spatial mapping in the mapping file", source=src,
+            field="dataflows",
+        )  # fmt: skip
     array = _array(src, data["operational_array"])
     dim_names = [d for d, _ in array.dims]
     mems_raw = data["memories"]
@@ -381,6 +386,13 @@ def accelerator_from_zigzag(
             if key not in _MEM_KEYS:
                 raise _err(src, f"{field}.{key}", "unknown key", sorted(_MEM_KEYS))
         size = _int(src, mem.get("size"), f"{field}.size", 1)
+        if mem.get("force_double_buffering"):
+            # zigzag-dse 3.9.1 makes LOMA's allocator reserve twice a partial tile here
+            warn_input(
+                "force_double_buffering is ignored: tiles are allocated without the doubled "
+                "reservation (docs/zigzag-parity.md)",
+                source=src, field=f"{field}.force_double_buffering",
+            )  # fmt: skip
         ops_raw = mem.get("operands")
         if not isinstance(ops_raw, list) or not ops_raw:
             raise _err(src, f"{field}.operands", "must be a non-empty list", list(ZZ_OPERANDS))

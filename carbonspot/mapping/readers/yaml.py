@@ -9,23 +9,34 @@ Our format::
 
 ZigZag v3: a list of entries with ``name`` (``default`` mandatory), ``spatial_mapping``
 (``{D1: ["K, 32"], …}``) and/or ``spatial_mapping_hint``; ``memory_operand_links`` must be
-the default ``{O: O, W: I2, I: I1}``; ``temporal_ordering`` is not supported (the temporal
-search is always run) and is rejected rather than silently ignored.
+the default ``{O: O, W: I2, I: I1}``. Keys read but not applied, each with an
+:class:`~carbonspot.errors.InputWarning` naming it:
+
+* ``temporal_ordering`` — CarbonSpot always searches the loop order (LOMA's allocator over
+  every ordering, docs/mapper.md), so its optimum is never worse in our cost model than the
+  fixed order; the chosen order is reported with the result;
+* ``core_allocation`` — one core is modelled.
+
+A ZigZag file may name generic layer dims (the GEMM examples' ``D0, D1, D2``): they are kept
+as written and must be renamed to our loop dims with :meth:`MappingSpec.with_dim_names`
+(the roles the workload's equation gives them) before the mapping is used.
 
 An entry is chosen per layer by name, then operator, then ``default`` (ZigZag's priority).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carbonspot.errors import InputError
+from carbonspot.errors import InputError, warn_input
 from carbonspot.mapping.model import SpatialMapping
 from carbonspot.workload.model import LOOP_DIMS, Layer
 from carbonspot.yaml_file import read_yaml_file
 
 _ZZ_LINKS = {"O": "O", "W": "I2", "I": "I1"}
+_GENERIC_DIM = re.compile(r"^[A-Za-z_]\w*$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,30 @@ class MappingEntry:
 
     spatial: SpatialMapping | None = None
     hint: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+    @property
+    def generic_dims(self) -> tuple[str, ...]:
+        """Layer dims named in the entry that are not CarbonSpot loop dims (ZigZag only)."""
+        names = [
+            d for _, loops in (self.spatial.unrollings if self.spatial else ()) for d, _ in loops
+        ]
+        names += [d for _, dims in (self.hint or ()) for d in dims]
+        return tuple(sorted({d for d in names if d not in LOOP_DIMS}))
+
+    def renamed(self, names: dict[str, str]) -> MappingEntry:
+        """The entry with its layer dims renamed by ``names`` (others kept)."""
+        spatial = None
+        if self.spatial is not None:
+            spatial = SpatialMapping(
+                tuple(
+                    (oa, tuple((names.get(d, d), s) for d, s in loops))
+                    for oa, loops in self.spatial.unrollings
+                )
+            )
+        hint = None
+        if self.hint is not None:
+            hint = tuple((oa, tuple(names.get(d, d) for d in dims)) for oa, dims in self.hint)
+        return MappingEntry(spatial=spatial, hint=hint)
 
 
 @dataclass(frozen=True)
@@ -44,11 +79,27 @@ class MappingSpec:
     source: str = ""
 
     def entry_for(self, layer: Layer) -> MappingEntry | None:
+        """The entry for ``layer``: by name, then operator, then ``default``."""
         table = dict(self.entries)
         for key in (layer.name, layer.operator, "default"):
             if key in table:
-                return table[key]
+                entry = table[key]
+                generic = entry.generic_dims
+                if generic:
+                    raise InputError(
+                        f"layer dimension(s) {list(generic)} are not CarbonSpot loop dims; "
+                        "rename them to the workload's roles first (MappingSpec.with_dim_names)",
+                        source=self.source, field=key, allowed=LOOP_DIMS,
+                    )  # fmt: skip
+                return entry
         return None
+
+    def with_dim_names(self, names: dict[str, str]) -> MappingSpec:
+        """The mapping with generic layer dims renamed, e.g. ``{"D0": "B", "D1": "K", "D2": "C"}``."""
+        bad = sorted(v for v in names.values() if v not in LOOP_DIMS)
+        if bad:
+            raise InputError(f"unknown loop dims {bad}", source=self.source, allowed=LOOP_DIMS)
+        return MappingSpec(tuple((n, e.renamed(names)) for n, e in self.entries), self.source)
 
     def spatial_for(self, layer: Layer) -> SpatialMapping | None:
         """Fixed spatial mapping for ``layer`` (None: search it)."""
@@ -63,9 +114,9 @@ class MappingSpec:
         return {oa: list(dims) for oa, dims in e.hint}
 
 
-def _dim(name: object, src: str, fld: str) -> str:
+def _dim(name: object, src: str, fld: str, zigzag: bool = False) -> str:
     d = str(name).strip().upper()
-    if d not in LOOP_DIMS:
+    if d not in LOOP_DIMS and not (zigzag and _GENERIC_DIM.match(d)):
         raise InputError(
             f"unknown layer dimension {name!r}", source=src, field=fld, allowed=LOOP_DIMS
         )
@@ -104,16 +155,21 @@ def _spatial(raw: object, src: str, fld: str, zigzag: bool) -> SpatialMapping:
                 raise InputError(
                     f"expected [DIM, size], got {item!r}", source=src, field=f"{fld}.{oa}"
                 )
-            items.append((_dim(d, src, f"{fld}.{oa}"), _size(s, src, f"{fld}.{oa}")))
+            items.append((_dim(d, src, f"{fld}.{oa}", zigzag), _size(s, src, f"{fld}.{oa}")))
         out[str(oa)] = items
     return SpatialMapping.from_dict(out)
 
 
-def _hint(raw: object, src: str, fld: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _hint(
+    raw: object, src: str, fld: str, zigzag: bool = False
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(raw, dict):
         raise InputError("expected a mapping of array dims to layer dims", source=src, field=fld)
     return tuple(
-        (str(oa), tuple(_dim(d, src, f"{fld}.{oa}") for d in (v if isinstance(v, list) else [v])))
+        (
+            str(oa),
+            tuple(_dim(d, src, f"{fld}.{oa}", zigzag) for d in (v if isinstance(v, list) else [v])),
+        )
         for oa, v in raw.items()
     )
 
@@ -155,9 +211,15 @@ def load_mapping(path: str | Path) -> MappingSpec:
             )
         if zigzag:
             if e.get("temporal_ordering"):
-                raise InputError(
-                    "temporal_ordering is not supported (the temporal search is always run)",
+                warn_input(
+                    "temporal_ordering is ignored: CarbonSpot searches the loop order, and its "
+                    "optimum is never worse in its cost model than the order given",
                     source=src, field=f"{fld}.temporal_ordering",
+                )  # fmt: skip
+            if e.get("core_allocation") is not None:
+                warn_input(
+                    "core_allocation is ignored: one core is modelled",
+                    source=src, field=f"{fld}.core_allocation",
                 )  # fmt: skip
             links = e.get("memory_operand_links")
             if links is not None and {str(k): str(v) for k, v in links.items()} != _ZZ_LINKS:
@@ -170,7 +232,7 @@ def load_mapping(path: str | Path) -> MappingSpec:
             sp, hi = e.get("spatial"), e.get("hint")
         entry = MappingEntry(
             spatial=_spatial(sp, src, f"{fld}.spatial", zigzag) if sp else None,
-            hint=_hint(hi, src, f"{fld}.hint") if hi else None,
+            hint=_hint(hi, src, f"{fld}.hint", zigzag) if hi else None,
         )
         entries.append((str(name), entry))
     if zigzag and "default" not in dict(entries):
