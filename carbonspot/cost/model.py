@@ -353,6 +353,50 @@ def build_problem(
     )
 
 
+def kept_levels(
+    acc: Accelerator, memories: dict[str, list[str]]
+) -> tuple[dict[str, int], dict[str, frozenset[str]]]:
+    """``(n_levels, skip)`` for :func:`build_problem` from the memories each operand keeps.
+
+    ``memories`` names, per operand (``I``, ``W``, ``O``), the levels it uses bottom-up (as
+    ZigZag reports them after its unused-memory removal): the operand keeps ours up to the
+    last one named and bypasses the unnamed ones below it. ValueError if a name is not one of
+    the operand's levels.
+    """
+    n_levels = {op: len(acc.levels(op)) for op in OP_ORDER}
+    skip: dict[str, frozenset[str]] = {}
+    for op, names in memories.items():
+        ours = [m.name for m in acc.levels(op)]
+        if not names or any(n not in ours for n in names):
+            raise ValueError(f"{op}: levels {names} are not among {ours}")
+        n_levels[op] = ours.index(names[-1]) + 1
+        skip[op] = frozenset(n for n in ours[: n_levels[op]] if n not in names)
+    return n_levels, skip
+
+
+def evaluate_nest(
+    prob: Problem, temporal: dict[str, list[list[tuple[str, float]]]], detail: bool = True
+) -> Costs:
+    """Cost of one loop nest given per operand as the loops of each memory level, bottom-up.
+
+    This is ZigZag's ``temporal_mapping`` format (innermost loop first within a level; every
+    operand lists the same loops in the same order, cut at its own level boundaries; loops
+    of size 1 are ignored). ValueError when an operand's level count is not the problem's.
+    """
+    nest = [(d, float(s)) for lv in temporal["O"] for d, s in lv if s > 1]
+    cuts = {}
+    for op in OP_ORDER:
+        levels = [[e for e in lv if e[1] > 1] for lv in temporal[op]]
+        if len(levels) != prob.ops[op].n:
+            raise ValueError(f"{op}: {len(levels)} levels given, the problem has {prob.ops[op].n}")
+        if [e[0] for lv in levels for e in lv] != [d for d, _ in nest]:
+            raise ValueError(f"{op}: the loops differ from the output's")
+        cuts[op] = np.array([np.cumsum([len(lv) for lv in levels])], dtype=int)
+    dims = np.array([[DIM_INDEX[d] for d, _ in nest]], dtype=int).reshape(1, len(nest))
+    sizes = np.array([[s for _, s in nest]]).reshape(1, len(nest))
+    return evaluate(prob, dims, sizes, cuts, detail=detail)
+
+
 def array_energy_and_ideal_cycles(
     layer: Layer, acc: Accelerator, frac: dict[str, dict[str, float]], preset: Preset
 ) -> tuple[float, float]:
@@ -870,6 +914,36 @@ def _weight_loading(
     return rec.periods * prob.rows_total * prob.group_depth
 
 
+# zigzag-dse 3.9.1 reduces a port's once-loaded transfers in its port's operand order (the
+# memories list I1, I2, O) when their cycles tie
+_TIE_RANK = {"I": 0, "W": 1, "O": 2}
+
+
+def _reduce_ordered(
+    tot: np.ndarray, lo: np.ndarray, surplus: np.ndarray, tie_rank: list[int]
+) -> np.ndarray:
+    """zigzag-dse 3.9.1's ``reduce_ordered``: the port's surplus cycles shorten its transfers
+    largest first, each down to its floor ``lo``, until the surplus is spent.
+
+    ``tot``/``lo`` are (C, K) cycles per transfer (``lo == tot`` for transfers that cannot
+    shrink), ``surplus`` (C,); ties in ``tot`` go to the lower ``tie_rank`` first.
+    """
+    C, K = tot.shape
+    if K == 1:
+        return np.maximum(lo, tot - surplus[:, None])
+    rank = np.asarray(tie_rank, dtype=float)
+    order = np.lexsort((np.broadcast_to(rank, (C, K)), -tot), axis=1)
+    ar = np.arange(C)
+    left = surplus.astype(float).copy()
+    val = tot.astype(float).copy()
+    for k in range(K):
+        j = order[:, k]
+        cut = np.minimum(np.maximum(0.0, tot[ar, j] - lo[ar, j]), np.maximum(left, 0.0))
+        val[ar, j] = tot[ar, j] - cut
+        left = left - cut
+    return val
+
+
 def _loading(
     prob: Problem,
     per: dict[str, OperandNest],
@@ -905,23 +979,7 @@ def _loading(
         tot = np.stack(tots, axis=1)
         reducible = np.stack(once, axis=1)
         lo = np.where(reducible, np.stack(mins, axis=1), tot)
-        # balanced (water-filling) reduction of the once-loaded transfers by the port's
-        # surplus cycles, clamped at their minimum (the original's negative remainders,
-        # zigzag-model.md §7.7 / issue #125, are not reproduced)
-        if len(keys) == 1 or not reducible.any():
-            val = np.where(reducible, np.maximum(lo, tot - surplus[:, None]), tot)
-        else:
-            top_level = tot.max(axis=1)
-            low_level = np.zeros(C)
-            for _ in range(30):
-                mid = (top_level + low_level) / 2
-                cut = np.maximum(0.0, tot - np.maximum(mid[:, None], lo)).sum(axis=1)
-                enough = cut <= surplus
-                top_level = np.where(enough, mid, top_level)
-                low_level = np.where(enough, low_level, mid)
-            level = top_level[:, None]
-            val = np.where(reducible, np.minimum(tot, np.maximum(level, lo)), tot)
-        val = np.ceil(val - 1e-9)
+        val = _reduce_ordered(tot, lo, surplus, [_TIE_RANK[k[0]] for k in keys])
         for j, key in enumerate(keys):
             rec_val[key] = val[:, j]
     buckets = {}

@@ -1024,7 +1024,6 @@ def evaluate(
         bw_max = acts_f[ent[0], 4]
         surplus = max(0.0, (bw_max - req) / bw_max * comp)
         anyred = False
-        tmax = -np.inf
         for kk in range(K):
             j = ent[kk]
             op = acts_i[j, 0]
@@ -1034,28 +1033,35 @@ def evaluate(
             lo[kk] = mn if red[kk] else tot[kk]
             if red[kk]:
                 anyred = True
-            if tot[kk] > tmax:
-                tmax = tot[kk]
         if K == 1 or not anyred:
             for kk in range(K):
-                v = max(lo[kk], tot[kk] - surplus) if red[kk] else tot[kk]
-                rec_val[ent[kk]] = np.ceil(v - 1e-9)
+                rec_val[ent[kk]] = max(lo[kk], tot[kk] - surplus) if red[kk] else tot[kk]
         else:
-            # balanced (water-filling) reduction of the once-loaded transfers by the surplus
-            top_level = tmax
-            low_level = 0.0
-            for _ in range(30):
-                mid = (top_level + low_level) / 2
-                cutv = 0.0
+            # zigzag-dse 3.9.1's reduce_ordered (cost._reduce_ordered): the surplus shortens
+            # the transfers largest first (ties: I, W, O, then activity order), each down to
+            # its floor, until it is spent; the keys are visited in decreasing order
+            left = surplus
+            pt, pr_, pk = np.inf, -1, -1
+            for _ in range(K):
+                bk_ = -1
                 for kk in range(K):
-                    cutv += max(0.0, tot[kk] - max(mid, lo[kk]))
-                if cutv <= surplus:
-                    top_level = mid
-                else:
-                    low_level = mid
-            for kk in range(K):
-                v = min(tot[kk], max(top_level, lo[kk])) if red[kk] else tot[kk]
-                rec_val[ent[kk]] = np.ceil(v - 1e-9)
+                    rk = 2 - acts_i[ent[kk], 0]
+                    # keys (tot desc, rank asc, index asc) strictly after the previous one
+                    after = tot[kk] < pt or (
+                        tot[kk] == pt and (rk > pr_ or (rk == pr_ and kk > pk))
+                    )
+                    if not after:
+                        continue
+                    if bk_ < 0:
+                        bk_ = kk
+                        continue
+                    rb = 2 - acts_i[ent[bk_], 0]
+                    if tot[kk] > tot[bk_] or (tot[kk] == tot[bk_] and rk < rb):
+                        bk_ = kk
+                cut = min(max(0.0, tot[bk_] - lo[bk_]), max(left, 0.0))
+                rec_val[ent[bk_]] = tot[bk_] - cut
+                left -= cut
+                pt, pr_, pk = tot[bk_], 2 - acts_i[ent[bk_], 0], bk_
     onload, offload = _loading_sum(rec_val, acts_i, na, nlev, fl[FL_HALF_ASSIGN], bk)
     total0 = ideal + stall
     total2 = total0 + onload + offload
