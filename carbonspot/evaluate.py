@@ -66,9 +66,14 @@ def default_hint(acc: Accelerator) -> dict[str, list[str]] | None:
     return TEMPLATE_HINTS.get(acc.name.lower())
 
 
-def _search(kind: str):
-    """The per-layer search of mapper ``kind`` (both return the same optimum)."""
-    if kind == "fast":
+def _search(kind: str, fixed_spatial: bool = False):
+    """The per-layer search of mapper ``kind`` (both return the same optimum).
+
+    A fixed spatial mapping leaves only the loop orders to search: the numpy search costs
+    them in milliseconds, less than loading the compiled kernel (about 0.8 s CPU once per
+    process), so ``fast`` uses it then.
+    """
+    if kind == "fast" and not fixed_spatial:
         from carbonspot.mapper.fast import best_mapping_fast  # imports numba: lazily
 
         return best_mapping_fast
@@ -275,8 +280,13 @@ def _layer_result(layer: Layer, acc: Accelerator, choice: Choice, preset: Preset
         # zigzag-dse 3.9.1 (cost_model.py, latency_total2): along a systolic dimension the
         # last results leave the array one PE per cycle, ceil(unrolling) - 1 cycles after
         # they are computed. Added after the search: the per-layer search does not see it
-        # (docs/model-differences.md).
-        unroll = {oa: math.prod(s for _, s in loops) for oa, loops in choice.spatial.unrollings}
+        # (docs/model-differences.md). Each unrolling is clipped to the layer and array size,
+        # not made fractional: ZigZag's layer.spatial_mapping (a K 32 unrolling of a 3-channel
+        # conv drains 2 cycles, not 31)
+        unroll = {
+            oa: math.prod(min(s, layer.loops.get(d, 1), acc.dim_sizes.get(oa, s)) for d, s in loops)
+            for oa, loops in choice.spatial.unrollings
+        }
         lat["systolic_drain"] = float(
             sum(max(math.ceil(unroll[d]) - 1, 0) for d in systolic if d in unroll)
         )
@@ -427,7 +437,7 @@ class Evaluator:
         if hit is not None:
             self._layers.move_to_end(key)
             return _renamed(hit, layer)
-        search = _search(config.kind)
+        search = _search(config.kind, spatial is not None)
         options = dict(hint=hint, spatial=spatial, config=config, cache=self.mapping_cache)
         choice = search(layer, acc, p, objective, n_levels=n_levels, **options)
         full = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
