@@ -210,11 +210,21 @@ def pareto_front(study: optuna.Study) -> tuple[list[FrozenTrial], np.ndarray]:
     return [feas[i] for i in out], F[out]
 
 
+HV_MARGIN = 0.1  # the reference point of a study's hypervolume: 1 + margin past the nadir
+
+
 def study_hypervolume(study: optuna.Study) -> tuple[int, float]:
-    """(front size, hypervolume of the front normalised by all feasible trials, ref 1.1)."""
+    """(front size, hypervolume share of the front, between 0 and 1).
+
+    The objectives are normalised by the feasible trials (their ideal point → 0, their nadir
+    → 1) and the reference point is ``1 + HV_MARGIN`` in every objective; the share is the
+    front's hypervolume divided by the volume of that box, ``(1 + HV_MARGIN) ** m``, so 1 would
+    be one design at the ideal point (best in every objective at once).
+    """
     _, F = trial_matrix(_complete_trials(study), directions_of(study))
     if len(F) == 0:
         return 0, 0.0
     front = F[pareto_mask(F)]
     ideal, nadir = F.min(axis=0), F.max(axis=0)
-    return len(np.unique(front, axis=0)), normalised_hypervolume(front, ideal, nadir)
+    hv = normalised_hypervolume(front, ideal, nadir, margin=HV_MARGIN)
+    return len(np.unique(front, axis=0)), hv / (1.0 + HV_MARGIN) ** F.shape[1]

@@ -7,7 +7,11 @@ the ``carbonspot:spec`` study attribute) and gives the solver its narrow view of
 trial through the session's :class:`~carbonspot.search.trials.TrialLedger`, so any number of
 processes and solvers share one study, and a killed run resumes from the storage.
 
-RUNNING trials of dead processes are failed on start-up and periodically (heartbeat).
+RUNNING trials of dead processes are failed on start-up and periodically (heartbeat). A
+``KeyboardInterrupt`` (SIGINT, or :class:`~carbonspot.search.trials.RunInterrupted` for SIGTERM)
+ends this process's trials in flight as interrupted, not failed; signals caught by
+:func:`~carbonspot.search.runner.interrupt_signals` are acted on at the session's safe points
+(between evaluations, never inside a storage write), so the evaluation in progress is kept.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from carbonspot.search.pool import WorkerPool
 from carbonspot.search.solvers import Solver, solver_class
 from carbonspot.search.space import DesignSpace, design_key
 from carbonspot.search.spec import StudySpec
-from carbonspot.search.trials import Termination, TrialLedger
+from carbonspot.search.trials import Termination, TrialLedger, raise_if_interrupted, signal_of
 
 STALE_CHECK_S = 10.0
 
@@ -178,7 +182,7 @@ class StudySession:
             stopped = self.solver.run(self)
         finally:
             self._pool = None
-        self.heartbeat.stop()
+            self.heartbeat.stop()
         return RunOutcome(self.n_complete(), self.n_evaluated, stopped, self.failed_stale)
 
     # --- storage views --------------------------------------------------------------------------
@@ -242,12 +246,14 @@ class StudySession:
 
     def refresh(self) -> None:
         """Fail stale trials (rate-limited), load others' evaluations, report progress."""
+        raise_if_interrupted()
         self.check_stale()
         self.sync()
         self._tick()
 
     def stop_reason(self, exhausted: bool | None = None) -> str | None:
         """The stop rule (:class:`~carbonspot.search.trials.Termination`) on the study now."""
+        raise_if_interrupted()
         return self.termination.reason(
             self.n_complete(),
             self.n_evaluated,
@@ -278,10 +284,13 @@ class StudySession:
 
     def wait(self, seconds: float) -> None:
         """Sleep while other processes work."""
+        raise_if_interrupted()
         time.sleep(seconds)
+        raise_if_interrupted()
 
     def evaluate_proposal(self) -> str | None:
         """One trial of the study's optuna sampler: evaluated (``None``) or skipped (why)."""
+        raise_if_interrupted()
         trial = self.study.ask()
         tid = trial._trial_id
         self.heartbeat.add(tid, attrs={attrs.WORKER_ATTR: self.worker})  # one write
@@ -297,6 +306,10 @@ class StudySession:
             self.n_evaluated += 1
             self._record(tid, trial.number, ev, (attrs.DESIGN_KEY,))
             return None
+        except KeyboardInterrupt as exc:
+            with contextlib.suppress(Exception):  # finished before the signal came
+                self.ledger.interrupt(tid, signal_of(exc))
+            raise
         except InputError as exc:
             self.ledger.fail(tid, str(exc))
             raise
@@ -313,6 +326,7 @@ class StudySession:
         is evaluating it (ask again later). New designs go to the run's pool when there is
         more than one.
         """
+        raise_if_interrupted()
         self.check_stale()
         self.sync()
         out: list[Evaluation | None] = [None] * len(designs)
@@ -346,11 +360,15 @@ class StudySession:
                 self.n_evaluated += 1
                 for i in todo[c.key][1]:
                     out[i] = ev
+                raise_if_interrupted()  # the rest of the batch is ended as interrupted
         except BaseException as exc:
             for c in mine[done:]:
                 self.heartbeat.remove(c.trial_id)
                 with contextlib.suppress(Exception):  # finished meanwhile, e.g. failed as stale
-                    self.ledger.fail(c.trial_id, f"{type(exc).__name__}: {exc}")
+                    if isinstance(exc, KeyboardInterrupt):
+                        self.ledger.interrupt(c.trial_id, signal_of(exc))
+                    else:
+                        self.ledger.fail(c.trial_id, f"{type(exc).__name__}: {exc}")
             raise
         self._tick()
         return out

@@ -12,10 +12,11 @@ Journal storages have no heartbeat in optuna; this module adds one (a trial syst
 refreshed by a thread) and also fails at once the RUNNING trials of dead processes on this host.
 
 A study writes few, whole records: :func:`create_running_trials` claims a batch of designs and
-:func:`finish_trial` stores a trial's attributes and final state together. On a journal each is
-one append (one lock, one ``write``) of the same one-key records optuna writes, so any optuna
-reads the file; a trial is COMPLETE only once its state record is in the file, so a process
-killed at any point loses no completed trial. Other storages get the same calls one by one.
+:func:`finish_trial` stores a trial's attributes, its dashboard note and its final state
+together. On a journal each is one append (one lock, one ``write``) of the same one-key records
+optuna writes, so any optuna reads the file; a trial is COMPLETE only once its state record is
+in the file, so a process killed at any point loses no completed trial. Other storages get the
+same calls one by one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ HEARTBEAT_INTERVAL_S = 10
 GRACE_PERIOD_S = 60
 RUNS_DIR = Path("studies") / "runs"  # embedded journals, under a project folder
 JOURNAL_SUFFIX = ".journal"
+ARTIFACTS_SUFFIX = ".artifacts"  # a study's dashboard figures, beside its journal
 
 
 def default_journal_path(name: str, project_dir: str | Path | None = None) -> Path:
@@ -66,6 +68,20 @@ def project_journals(project_dir: str | Path | None = None) -> list[Path]:
     """The embedded journals of a project (default: the current directory), sorted."""
     base = Path.cwd() if project_dir is None else Path(project_dir)
     return sorted((base / RUNS_DIR).glob(f"*{JOURNAL_SUFFIX}"))
+
+
+def artifact_dir(url: str | None, name: str, project_dir: str | Path | None = None) -> Path:
+    """Where the dashboard figures (optuna artifacts) of study ``name`` live.
+
+    Beside a journal: ``studies/runs/<name>.journal`` → ``studies/runs/<name>.artifacts/``; for a
+    database storage (``url`` not a journal) the folder the default journal would be beside.
+    ``url`` ``None`` is the default journal.
+    """
+    if url is not None and is_journal(url):
+        path = journal_path(url)
+        return path.with_name(path.name.removesuffix(JOURNAL_SUFFIX) + ARTIFACTS_SUFFIX)
+    journal = default_journal_path(name, project_dir)
+    return journal.with_name(name + ARTIFACTS_SUFFIX)
 
 
 def is_journal(url: str | None) -> bool:
@@ -249,12 +265,15 @@ def finish_trial(
     values: Sequence[float] | None = None,
     user_attrs: Mapping[str, Any] | None = None,
     system_attrs: Mapping[str, Any] | None = None,
+    study_system_attrs: Mapping[str, Any] | None = None,
+    study_id: int | None = None,
 ) -> None:
     """Set a RUNNING trial's attributes, then its final ``state`` and ``values``, in one write.
 
-    The state record comes last, so a write cut short leaves the trial RUNNING (failed later as
-    stale), never COMPLETE without its attributes. Values are floats; a NaN value fails the
-    trial, as ``Study.tell`` does.
+    ``study_system_attrs`` (of study ``study_id``: the trial's dashboard note) are written with
+    them. The state record comes last, so a write cut short leaves the trial RUNNING (failed
+    later as stale), never COMPLETE without its attributes. Values are floats; a NaN value fails
+    the trial, as ``Study.tell`` does.
     """
     if values is not None:
         values = [float(v) for v in values]
@@ -262,12 +281,18 @@ def finish_trial(
             state, values = TrialState.FAIL, None
     user_attrs = dict(user_attrs or {})
     system_attrs = dict(system_attrs or {})
+    study_attrs = dict(study_system_attrs or {})
+    if study_attrs and study_id is None:
+        raise ValueError("study_system_attrs need the study_id")
+    sid = -1 if study_id is None else study_id  # used only with study_attrs
     journal = _journal(storage)
     if journal is None:
         for key, value in user_attrs.items():
             storage.set_trial_user_attr(trial_id, key, value)
         for key, value in system_attrs.items():
             storage.set_trial_system_attr(trial_id, key, value)
+        for key, value in study_attrs.items():
+            storage.set_study_system_attr(sid, key, value)
         storage.set_trial_state_values(trial_id, state, values)
         return
     records: list[tuple[int, dict[str, Any]]] = [
@@ -277,6 +302,10 @@ def finish_trial(
     records += [
         (JournalOperation.SET_TRIAL_SYSTEM_ATTR, {"trial_id": trial_id, "system_attr": {k: v}})
         for k, v in system_attrs.items()
+    ]
+    records += [
+        (JournalOperation.SET_STUDY_SYSTEM_ATTR, {"study_id": sid, "system_attr": {k: v}})
+        for k, v in study_attrs.items()
     ]
     records.append(
         (

@@ -13,14 +13,22 @@ Rules shared by every solver (they make resumption and many workers safe):
   one write (:meth:`TrialLedger.claim`): a killed process loses at most the evaluations in
   flight, never a completed trial;
 * a run stops by one rule, :class:`Termination` (budget reached, finite space exhausted, or
-  this run's own cap), asked by every solver between batches.
+  this run's own cap), asked by every solver between batches;
+* a SIGINT or SIGTERM (:class:`RunInterrupted`) ends the trials in flight FAIL with
+  ``carbonspot:interrupted`` = the signal (:meth:`TrialLedger.interrupt`,
+  :func:`interrupt_running`), so readers tell them from failures; running again resumes.
+
+A COMPLETE trial's dashboard note (:func:`~carbonspot.search.notes.trial_note`) is written in
+the same append as its result.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -29,13 +37,60 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
-from carbonspot.search import attrs
+from carbonspot.search import attrs, notes
 from carbonspot.search import storage as st
 from carbonspot.search.objective import Evaluation
 from carbonspot.search.space import DesignSpace
 
 BUDGET_REACHED = "budget reached"
 LIVE = (TrialState.COMPLETE, TrialState.RUNNING)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A SIGINT or SIGTERM stopped a study run (a ``KeyboardInterrupt``: Ctrl-C semantics hold).
+
+    Raised by the signal handler with the signal's name; the runner raises it again with what
+    the study kept: its ``n_complete`` trials and the ``n_interrupted`` trials this run marked
+    interrupted, in the storage ``storage_url``.
+    """
+
+    def __init__(self, signal_name: str = "SIGINT") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.n_complete: int | None = None
+        self.n_interrupted = 0
+        self.storage_url: str | None = None
+
+
+def signal_of(exc: BaseException) -> str:
+    """The signal behind an interrupt: :class:`RunInterrupted`'s, else SIGINT (Ctrl-C)."""
+    return getattr(exc, "signal_name", "SIGINT")
+
+
+# Signals received (by the handler of runner.interrupt_signals) that the study loop has not
+# acted on yet. The loop acts at safe points (raise_if_interrupted), never inside a storage
+# write or a lock, so a signal cannot tear the journal or leave its lock file behind. Process
+# state, as signal dispositions are.
+_PENDING: list[str] = []
+
+
+def defer_signal(signal_name: str) -> bool:
+    """Keep a signal for the next safe point; False when one is pending already (stop now)."""
+    if _PENDING:
+        return False
+    _PENDING.append(signal_name)
+    return True
+
+
+def clear_signals() -> None:
+    """Forget signals not acted on (a new run, or the end of one)."""
+    _PENDING.clear()
+
+
+def raise_if_interrupted() -> None:
+    """At a safe point of the study loop: raise :class:`RunInterrupted` for a pending signal."""
+    if _PENDING:
+        raise RunInterrupted(_PENDING.pop())
 
 
 @dataclass(frozen=True)
@@ -217,8 +272,9 @@ class TrialLedger:
         values: Sequence[float] | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        note: str | None = None,
     ) -> None:
-        """End a RUNNING trial: attributes, state and values in one storage write.
+        """End a RUNNING trial: attributes, dashboard ``note``, state and values in one write.
 
         Replaces ``Study.tell`` (which re-reads and deep-copies the trial); the sampler, if
         any, still gets its ``after_trial`` call.
@@ -226,14 +282,24 @@ class TrialLedger:
         if self.sampler is not None:
             frozen = self.storage.get_trial(trial_id)
             self.sampler.after_trial(self.study, frozen, state, values)
-        st.finish_trial(self.storage, trial_id, state, values, user_attrs, system_attrs)
+        st.finish_trial(
+            self.storage,
+            trial_id,
+            state,
+            values,
+            user_attrs,
+            system_attrs,
+            study_system_attrs=None if note is None else notes.note_attrs(trial_id, note),
+            study_id=self.study_id,
+        )
 
     def complete(
         self, trial_id: int, ev: Evaluation, written: Sequence[str] = (attrs.DESIGN_KEY,)
     ) -> None:
-        """Store ``ev`` as the trial's result (``written``: user attributes it already has)."""
+        """Store ``ev`` as the trial's result with its note (``written``: user attributes it
+        already has)."""
         user, system = attrs.result_attrs(ev, written)
-        self.finish(trial_id, TrialState.COMPLETE, ev.values, user, system)
+        self.finish(trial_id, TrialState.COMPLETE, ev.values, user, system, notes.trial_note(ev))
 
     def skip(self, trial_id: int, reason: str) -> None:
         """End a claim that yields (PRUNED, ``skipped`` = why)."""
@@ -242,3 +308,55 @@ class TrialLedger:
     def fail(self, trial_id: int, message: str) -> None:
         """End a trial whose evaluation raised (FAIL, ``failed_reason`` = the error)."""
         self.finish(trial_id, TrialState.FAIL, None, {attrs.FAILED_REASON: message})
+
+    def interrupt(self, trial_id: int, signal_name: str) -> None:
+        """End a trial a signal stopped (FAIL, ``carbonspot:interrupted`` = the signal)."""
+        self.finish(
+            trial_id,
+            TrialState.FAIL,
+            None,
+            attrs.interrupted_attrs(signal_name),
+            note=notes.interrupted_note(signal_name),
+        )
+
+
+def interrupt_running(
+    storage: optuna.storages.BaseStorage,
+    study_id: int,
+    pids: Collection[int],
+    signal_name: str,
+    since: float = 0.0,
+) -> int:
+    """Mark interrupted the RUNNING trials of processes ``pids`` on this host; count them.
+
+    Counts too the trials those processes (started after ``since``, a ``time.time()``) marked
+    interrupted themselves, so the count is the run's. Used after a run stopped by a signal,
+    on a freshly opened storage: the trials still RUNNING are those the processes could not end
+    themselves (a child stopped before it could, a claim not yet in the evaluation loop).
+    """
+    host = socket.gethostname()
+    wanted = {int(p) for p in pids}
+    n = 0
+    for t in storage.get_all_trials(study_id, deepcopy=False):
+        info = t.system_attrs.get(attrs.WORKER_ATTR)
+        if not isinstance(info, dict) or info.get("host") != host:
+            continue
+        if int(info.get("pid", -1)) not in wanted or float(info.get("start", 0.0)) < since:
+            continue
+        if t.state == TrialState.RUNNING:
+            with contextlib.suppress(Exception):  # finished meanwhile
+                st.finish_trial(
+                    storage,
+                    t._trial_id,
+                    TrialState.FAIL,
+                    None,
+                    attrs.interrupted_attrs(signal_name),
+                    study_system_attrs=notes.note_attrs(
+                        t._trial_id, notes.interrupted_note(signal_name)
+                    ),
+                    study_id=study_id,
+                )
+                n += 1
+        elif t.state == TrialState.FAIL and t.user_attrs.get(attrs.INTERRUPTED):
+            n += 1
+    return n
