@@ -3,12 +3,19 @@
 ``run FILE`` starts or resumes the study of a study file (docs/studies.md); ``worker FILE``
 joins it from another process or machine (usually with ``--storage postgresql://…``);
 ``status``, ``export`` and ``pareto`` read a study back. Without ``--storage`` the study lives
-in the embedded journal ``<project>/studies/runs/<name>.journal`` (no server).
+in the embedded journal ``<project>/studies/runs/<name>.journal`` (no server); the dashboard's
+figures of a run in ``<project>/studies/runs/<name>.artifacts/``.
+
+Ctrl-C (SIGINT) or SIGTERM stops a run: completed trials are kept, the trials in flight are
+marked interrupted (FAIL with ``carbonspot:interrupted``, counted apart from failures), and
+running the same command again resumes the study.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -30,6 +37,16 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="study_command", metavar="SUBCOMMAND")
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
+    def figures_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--figures",
+            type=int,
+            default=None,
+            metavar="N",
+            help="at the end of the run, attach the report's figures to N Pareto-front trials "
+            "for the dashboard (default 4; 0: the study note only)",
+        )
+
     def storage_flag(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--storage",
@@ -45,6 +62,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
     run.add_argument("--seed", type=int, help="override the file's seed")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    figures_flag(run)
     storage_flag(run)
     run.set_defaults(func=cmd_run)
 
@@ -58,6 +76,7 @@ def register(subparsers: Any) -> None:
         "--seed", type=int, help="sampler seed of this worker (default: derived from its pid)"
     )
     worker.add_argument("--no-progress", action="store_true", help="no progress bar")
+    figures_flag(worker)
     storage_flag(worker)
     worker.set_defaults(func=cmd_worker)
 
@@ -99,7 +118,7 @@ def _spec(args: argparse.Namespace) -> Any:
 
 
 class Progress:
-    """tqdm bar over COMPLETE trials with the front size and normalised hypervolume."""
+    """tqdm bar over COMPLETE trials with the front size and the hypervolume share (0–1)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.enabled = enabled
@@ -130,14 +149,76 @@ class Progress:
             self.bar.close()
 
 
-def _run(spec: Any, url: str | None, jobs: int, seed: int, progress: bool) -> int:
-    from carbonspot.search.runner import run_study
+def resume_command(args: argparse.Namespace) -> str:
+    """The command that resumes the run of ``args`` (the same command, as a shell line)."""
+    words = ["carbonspot", "study", args.study_command, args.file]
+    for flag, value in (
+        ("--storage", args.storage),
+        ("--n-trials", getattr(args, "n_trials", None)),
+        ("--solver", getattr(args, "solver", None)),
+        ("--seed", getattr(args, "seed", None)),
+        ("--jobs", getattr(args, "jobs", 1) if getattr(args, "jobs", 1) != 1 else None),
+        ("--figures", getattr(args, "figures", None)),
+    ):
+        if value is not None:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+def _interrupted(exc: Any, spec: Any, resume: str) -> int:
+    """The message of a run stopped by a signal; the exit code 128 + signal number."""
+    kept = "" if exc.n_complete is None else f"keeps its {exc.n_complete} completed trials"
+    where = f" ({exc.storage_url})" if exc.storage_url else ""
+    print(
+        f"carbonspot: interrupted by {exc.signal_name}: study {spec.name!r} {kept}{where}; "
+        f"{exc.n_interrupted} trial(s) in flight marked interrupted (not failed).\n"
+        f"Resume with: {resume}",
+        file=sys.stderr,
+    )
+    return 128 + int(getattr(signal, exc.signal_name, signal.SIGINT))
+
+
+def _annotate(session: Any, spec: Any, figures: int | None) -> None:
+    """The study note and the front trials' figures for the dashboard (end of a run)."""
+    from carbonspot.report.study_notes import MAX_TRIALS, annotate_study
+    from carbonspot.search import storage as st
+
+    where = st.artifact_dir(session.url, spec.name, spec.project_dir)
+    try:
+        done = annotate_study(session.study, where, MAX_TRIALS if figures is None else figures)
+    except Exception as exc:  # noqa: BLE001 - the dashboard's extras must not sink a finished run
+        print(
+            f"carbonspot: warning: the study note and figures were not written "
+            f"({type(exc).__name__}: {exc}); the trials are complete",
+            file=sys.stderr,
+        )
+        return
+    shown = f"figures of {done.trials} Pareto-front trials in {where}" if done.trials else ""
+    print(f"dashboard: study note{' and ' + shown if shown else ''}")
+
+
+def _run(
+    spec: Any,
+    url: str | None,
+    jobs: int,
+    seed: int,
+    progress: bool,
+    resume: str,
+    figures: int | None = None,
+) -> int:
+    from carbonspot.search.runner import RunInterrupted, interrupt_signals, run_study
 
     _positive(jobs, "--jobs")
+    if figures is not None and figures < 0:
+        raise InputError("must be 0 or a positive integer", field="--figures")
     bar = Progress(spec.n_trials, progress)
     try:
-        run = run_study(spec, url, jobs=jobs, seed=seed, progress=bar)
+        with interrupt_signals():
+            run = run_study(spec, url, jobs=jobs, seed=seed, progress=bar)
         bar(run.session, force=True)
+    except RunInterrupted as exc:
+        bar.close()
+        return _interrupted(exc, spec, resume)
     finally:
         bar.close()
     if run.failed_workers:
@@ -152,6 +233,7 @@ def _run(spec: Any, url: str | None, jobs: int, seed: int, progress: bool) -> in
     if outcome.failed_stale:
         print(f"failed stale trials of killed processes: {outcome.failed_stale}")
     _print_front(session.study)
+    _annotate(session, spec, figures)
     return 0
 
 
@@ -159,7 +241,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``study run FILE``."""
     spec = _spec(args)
     seed = spec.seed
-    return _run(spec, args.storage, args.jobs, seed, not args.no_progress)
+    return _run(
+        spec,
+        args.storage,
+        args.jobs,
+        seed,
+        not args.no_progress,
+        resume_command(args),
+        args.figures,
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -168,7 +258,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     spec = _spec(args)
     seed = args.seed if args.seed is not None else pid_seed()
-    return _run(spec, args.storage, 1, seed, not args.no_progress)
+    return _run(
+        spec, args.storage, 1, seed, not args.no_progress, resume_command(args), args.figures
+    )
 
 
 def _load(name: str, url: str | None) -> Any:
@@ -239,10 +331,32 @@ def _front_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
     return rows, ["trial", *params, *labels, "knee"]
 
 
+def trial_counts(study: Any) -> dict[str, int]:
+    """Trials per state, FAIL split into ``fail`` (errors) and ``interrupted`` (a signal)."""
+    from optuna.trial import TrialState
+
+    from carbonspot.search.attrs import parse_trial
+
+    counts = {s.name.lower(): 0 for s in TrialState}
+    counts["interrupted"] = 0
+    for t in study._storage.get_all_trials(study._study_id, deepcopy=False):
+        key = t.state.name.lower()
+        if t.state == TrialState.FAIL and parse_trial(t).interrupted:
+            key = "interrupted"
+        counts[key] += 1
+    return counts
+
+
 def _print_front(study: Any) -> None:
     rows, columns = _front_rows(study)
     print(f"Pareto front ({len(rows)} designs, feasible only; * = knee):")
     print_table(rows, columns)
+    counts = trial_counts(study)
+    if counts["interrupted"] or counts["fail"]:
+        print(
+            f"not in the front: {counts['interrupted']} interrupted trial(s) (stopped by a "
+            f"signal; running the study again resumes it), {counts['fail']} failed trial(s)"
+        )
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -260,9 +374,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     study = _load(args.name, args.storage)
     trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
-    counts = {s.name: 0 for s in TrialState}
-    for t in trials:
-        counts[t.state.name] += 1
+    counts = trial_counts(study)
     info = study.user_attrs.get(SPEC_ATTR, {})
     size, hv = study_hypervolume(study)
     feasible = sum(1 for t in trials if t.state == TrialState.COMPLETE and parse_trial(t).feasible)
@@ -272,17 +384,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         {"field": "mapper", "value": info.get("mapper", "")},
         {"field": "budget (n_trials)", "value": info.get("n_trials", "")},
         {"field": "objectives", "value": ", ".join(_objective_labels(study))},
-        *({"field": f"trials {k.lower()}", "value": v} for k, v in counts.items() if v),
+        *({"field": f"trials {k}", "value": v} for k, v in counts.items() if v),
         {"field": "feasible designs", "value": feasible},
         {"field": "pareto front size", "value": size},
-        {"field": "hypervolume (normalised)", "value": round(hv, 6)},
+        {"field": "hypervolume share (0-1)", "value": round(hv, 6)},
     ]
     print_table(rows, ["field", "value"])
+    print(
+        "hypervolume share: the front's hypervolume over the box from the ideal point to 1.1 x "
+        "the nadir of the feasible trials (objectives normalised); 1 = one design best in all"
+    )
+    if counts["interrupted"]:
+        print(
+            "interrupted: trials a SIGINT or SIGTERM stopped (not failures); running the study "
+            "again resumes it"
+        )
     return 0
 
 
 def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """One row per trial: number, state, params, objectives, constraints and metrics."""
+    """One row per trial: number, state, params, objectives, constraints and metrics.
+
+    ``interrupted`` names the signal that stopped a FAIL trial ('' for real failures and every
+    other trial); ``reason`` says why a trial is infeasible, skipped, failed or interrupted.
+    """
     from carbonspot.search.attrs import parse_trial
 
     trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
@@ -307,6 +432,7 @@ def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
             if col not in cons:
                 cons.append(col)
         row["feasible"] = a.feasible
+        row["interrupted"] = a.interrupted
         row["reason"] = a.note
         for k, v in a.metrics.items():
             col = f"metric_{k}"
@@ -321,7 +447,18 @@ def export_rows(study: Any) -> tuple[list[dict[str, Any]], list[str]]:
                     if col not in wl_cols:
                         wl_cols.append(col)
         rows.append(row)
-    columns = ["number", "state", *params, *labels, "feasible", "reason", *cons, *metrics, *wl_cols]
+    columns = [
+        "number",
+        "state",
+        *params,
+        *labels,
+        "feasible",
+        "interrupted",
+        "reason",
+        *cons,
+        *metrics,
+        *wl_cols,
+    ]
     return rows, columns
 
 
