@@ -54,7 +54,7 @@ def test_evaluate_mapper_is_reported_and_gives_the_same_optimum(capsys):
     for key in ("energy_pj", "latency_cycles"):
         assert recs["fast"][key] == pytest.approx(recs["exhaustive"][key], rel=1e-12)
     assert main(["evaluate", "-a", ACC, "-w", "ae", "--mapper", "exhaustive"]) == 0
-    assert "mapper exhaustive)" in capsys.readouterr().out.splitlines()[0]
+    assert "mapper exhaustive," in capsys.readouterr().out.splitlines()[0]
 
 
 def test_evaluate_bad_mapper_is_one_clear_line_exit_2(capsys):
