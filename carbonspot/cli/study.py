@@ -23,6 +23,7 @@ from typing import Any
 
 from carbonspot.cli._output import print_table
 from carbonspot.errors import InputError
+from carbonspot.formatting import CARBON_LEGEND
 from carbonspot.search.solvers import SOLVER_NAMES
 
 
@@ -351,6 +352,7 @@ def _print_front(study: Any) -> None:
     rows, columns = _front_rows(study)
     print(f"Pareto front ({len(rows)} designs, feasible only; * = knee):")
     print_table(rows, columns)
+    print(CARBON_LEGEND)
     counts = trial_counts(study)
     if counts["interrupted"] or counts["fail"]:
         print(
