@@ -285,11 +285,64 @@ def ours_on_zigzag_mapping(
     The loop nest and each operand's level boundaries are taken as ZigZag reports them
     (``temporal_mapping``: per operand, the loops held by each memory level, bottom-up).
     """
-    import numpy as np
+    return cost_zigzag_mapping(acc, layer, preset, z)
 
+
+class _ZigZagInt:
+    """Emulates zigzag-dse 3.9.1's ``int()`` of fractional unrollings inside our cost model
+    (diagnosis only, bench_zigzag.py): the input's partially-relevant extents from truncated
+    OX/OY/FX/FY sizes (``layer_node.calc_tensor_dim``); the integer spatial mapping by
+    truncation instead of our ceiling is set by :func:`cost_zigzag_mapping`."""
+
+    def __enter__(self) -> _ZigZagInt:
+        import numpy as np
+
+        from carbonspot.cost import model as cm
+
+        self.module, self.original = cm, cm.tile_elements
+        original = self.original
+        pr = [cm._OY, cm._OX, cm._FY, cm._FX]
+
+        def truncated(layer, op, dims):
+            if op == "I":
+                dims = np.array(dims, dtype=float, copy=True)
+                dims[..., pr] = np.floor(dims[..., pr] + 1e-9)
+            return original(layer, op, dims)
+
+        cm.tile_elements = truncated
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.module.tile_elements = self.original
+
+
+def cost_zigzag_mapping(
+    acc: Accelerator, layer: Layer, preset: str, z: dict[str, Any], zigzag_rules: bool = False
+) -> dict[str, Any]:
+    """ZigZag's chosen mapping of one layer (a ``_zigzag_runner.py`` layer record) in OUR model.
+
+    Returns ``energy_pj``, ``latency_cycles`` (incl. a systolic array's drain),
+    ``array_energy_pj``, ``adder_tree_pj``, ``mem_energy_pj``, the breakdowns
+    ``mem_energy_by_pj`` ``{operand: {memory: pJ}}`` and ``accesses`` ``{operand: {memory:
+    {direction: words}}}`` (directions fh, tl, fl, th), ``latency`` ``{ideal_temporal_cycle,
+    stall, onloading, offloading, systolic_drain, total}``, and ``error`` (None, or why the
+    mapping cannot be costed: ZigZag kept memory levels we do not have). ``zigzag_rules``
+    costs it with the deliberate differences from zigzag-dse 3.9.1 emulated
+    (docs/zigzag-parity.md): its ``int()`` of fractional unrollings (:class:`_ZigZagInt`) and
+    its DIMC multiplier energy over every row of the macro, not the rows mapped.
+    """
+    if zigzag_rules:
+        with _ZigZagInt():
+            return _cost_zigzag_mapping(acc, layer, preset, z, True)
+    return _cost_zigzag_mapping(acc, layer, preset, z, False)
+
+
+def _cost_zigzag_mapping(
+    acc: Accelerator, layer: Layer, preset: str, z: dict[str, Any], truncate: bool
+) -> dict[str, Any]:
     from carbonspot.cost import model as cm
     from carbonspot.mapper.exhaustive import user_diagonal_scale
-    from carbonspot.mapping.model import DIM_INDEX, SpatialMapping
+    from carbonspot.mapping.model import SpatialMapping
     from carbonspot.presets import get_preset
 
     p = get_preset(preset)
@@ -297,39 +350,61 @@ def ours_on_zigzag_mapping(
         {oa: [(d, s) for d, s in loops.items()] for oa, loops in z["spatial_mapping"].items()}
     )
     frac, integer = sm.converted(layer, acc.dim_sizes)
+    if truncate:  # ZigZag's int() of the fractional unrolling, not our ceiling
+        integer = {
+            oa: {d: float(max(1, int(v + 1e-9))) for d, v in m.items()} for oa, m in frac.items()
+        }
     scale = user_diagonal_scale(layer, acc, sm)
-    # the levels ZigZag kept per operand (after its unused-memory removal): ours up to its top
-    # one, bypassing the levels it removed below that
-    n_levels = {op: len(acc.levels(op)) for op in ("I", "W", "O")}
-    skip: dict[str, frozenset[str]] = {}
-    # zigzag_accelerator() exports the IMC cell memory under the name "cells"
+    # the levels ZigZag kept per operand (after its unused-memory removal); zigzag_accelerator()
+    # exports the IMC cell memory under the name "cells"
     cell_names = [m.name for m in acc.memories if m.kind == "cells"]
-    for op, zz_names in (z.get("memories") or {}).items():
-        names = [cell_names[0] if n == "cells" and cell_names else n for n in zz_names]
-        ours = [m.name for m in acc.levels(op)]
-        if not names or names[-1] not in ours:
-            return {"error": f"{op}: ZigZag's levels {names} are not ours {ours}"}
-        n_levels[op] = ours.index(names[-1]) + 1
-        skip[op] = frozenset(n for n in ours[: n_levels[op]] if n not in names)
-    prob = cm.build_problem(layer, acc, frac, integer, p, n_levels, scale, skip or None)
-    tm = z["temporal_mapping"]
-    nest = [(d, s) for lv in tm["O"] for d, s in lv if s > 1]
-    cuts = {}
-    for op in cm.OP_ORDER:
-        levels = [[e for e in lv if e[1] > 1] for lv in tm[op]]
-        if len(levels) != prob.ops[op].n:
-            return {"error": f"{op}: ZigZag uses {len(levels)} levels, ours {prob.ops[op].n}"}
-        cuts[op] = np.array([np.cumsum([len(lv) for lv in levels])], dtype=int)
-    dims = np.array([[DIM_INDEX[d] for d, _ in nest]], dtype=int).reshape(1, len(nest))
-    sizes = np.array([[float(s) for _, s in nest]]).reshape(1, len(nest))
-    c = cm.evaluate(prob, dims, sizes, cuts, detail=True)
+    memories = {
+        op: [cell_names[0] if n == "cells" and cell_names else n for n in names]
+        for op, names in (z.get("memories") or {}).items()
+    }
+    try:
+        n_levels, skip = cm.kept_levels(acc, memories)
+        prob = cm.build_problem(layer, acc, frac, integer, p, n_levels, scale, skip or None)
+        c = cm.evaluate_nest(prob, z["temporal_mapping"])
+    except ValueError as exc:
+        return {"error": str(exc)}
     lat = float(c.latency_total0[0] if p.latency_excludes_loading else c.latency_total2[0])
+    drain = 0.0
+    systolic = getattr(acc.array, "systolic_dims", ())
+    if systolic:  # as carbonspot.evaluate._layer_result: ceil(unrolling) - 1 per systolic dim
+        unroll = {
+            oa: math.prod(min(s, layer.loops.get(d, 1), acc.dim_sizes.get(oa, s)) for d, s in lp)
+            for oa, lp in sm.unrollings
+        }
+        drain = float(sum(max(math.ceil(unroll[d]) - 1, 0) for d in systolic if d in unroll))
+    by_mem: dict[str, dict[str, float]] = {}
+    for (mem, op), v in (c.mem_breakdown or {}).items():
+        by_mem.setdefault(op, {})[mem] = by_mem.get(op, {}).get(mem, 0.0) + float(v[0])
+    accesses: dict[str, dict[str, dict[str, float]]] = {}
+    for (mem, op, direction), v in (c.accesses or {}).items():
+        accesses.setdefault(op, {}).setdefault(mem, {})[direction] = float(v[0])
+    energy, array = float(c.energy_pj[0]), float(prob.array_energy_pj)
+    if truncate and acc.is_imc and acc.array.imc_type == "digital":
+        # zigzag-dse 3.9.1 (imc_array.get_energy_for_a_layer): every 1-bit multiplier of the
+        # macro toggles, wordline x bitline, not only the rows the layer drives
+        extra = prob.array_breakdown_pj.get("mults", 0.0) * (acc.array.bl / prob.rows_total - 1)
+        energy, array = energy + extra, array + extra
     return {
-        "energy_pj": float(c.energy_pj[0]),
-        "latency_cycles": lat,
-        "array_energy_pj": float(prob.array_energy_pj),
+        "energy_pj": energy,
+        "latency_cycles": lat + drain,
+        "array_energy_pj": array,
         "adder_tree_pj": float(prob.array_breakdown_pj.get("adder_tree", 0.0)),
         "mem_energy_pj": float(c.mem_energy_pj[0]),
+        "mem_energy_by_pj": by_mem,
+        "accesses": accesses,
+        "latency": {
+            "ideal_temporal_cycle": float(c.ideal_temporal[0]),
+            "stall": float(c.stall[0]),
+            "onloading": float(c.onload[0]),
+            "offloading": float(c.offload[0]),
+            "systolic_drain": drain,
+            "total": lat + drain,
+        },
         "error": None,
     }
 
