@@ -511,11 +511,13 @@ def evaluate_layer(
 
 
 def _renamed(res: LayerResult, layer: Layer) -> LayerResult:
+    """A cached result of a layer of the same shape, under this layer's name (its reason too)."""
     if res.layer == layer.name:
         return res
     from dataclasses import replace
 
-    return replace(res, layer=layer.name)
+    reason = res.reason and res.reason.replace(f"layer {res.layer!r}", f"layer {layer.name!r}")
+    return replace(res, layer=layer.name, reason=reason)
 
 
 def _spatial_for(layer: Layer, mapping: Any) -> SpatialMapping | None:
