@@ -9,11 +9,10 @@ left it. Costless nodes are bridged: their producers feed their consumers.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import onnx
 import pytest
 from onnx import TensorProto, helper
+from test_workload_onnx import ONNX_DIR, ZOO_OF_FILE
 
 from carbonspot.evaluate import layer_graph, memory_tops
 from carbonspot.hardware.readers import load_accelerator
@@ -23,16 +22,7 @@ from carbonspot.workload.readers.onnx import load_onnx_workload, workload_from_o
 from carbonspot.workload.readers.yaml import workload_from_yaml_text
 from carbonspot.workload.readers.zigzag import workload_from_zigzag
 
-ONNX_DIR = Path(__file__).resolve().parent / "data" / "onnx"
-ONNX_TWINS = {
-    "deepautoencoder.onnx": "ae",
-    "ds_cnn.onnx": "ds_cnn",
-    "mobilenet_v1.onnx": "mobilenet_v1",
-    "resnet8.onnx": "resnet8",
-    "resnet18.onnx": "resnet18",
-    "mobilenetv2.onnx": "mobilenet_v2_imagenet",
-    "alexnet.onnx": "alexnet",
-}
+ONNX_TWINS = ZOO_OF_FILE  # shared ONNX file -> its zoo twin (tests/test_workload_onnx.py)
 ORIG = get_preset("carbonspot2025")
 
 

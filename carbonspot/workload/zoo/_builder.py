@@ -166,16 +166,7 @@ class NetBuilder:
 
     def add(self, name: str, other: str | None) -> Layer:
         """Element-wise sum of the current tensor and ``other``'s (a residual), costless."""
-        c, h, w = self.shape
-        layer = Layer(
-            name=name,
-            operator="Add",
-            loops={"B": self.batch, "G": c, "OY": h, "OX": w},
-            constant_operands=(),
-            costless=True,
-            inputs=self._from((self.tensor, other)),
-        )
-        return self._emit(layer)
+        return self.elementwise(name, "Add", (self.tensor, other))
 
     def elementwise(
         self, name: str, operator: str, inputs: tuple[str | None, ...] | None = None
@@ -186,7 +177,14 @@ class NetBuilder:
         data but costs no MACs in this model.
         """
         c, h, w = self.shape
-        layer = Layer(
+        return self._emit(self._costless(name, operator, (c, h, w), inputs))
+
+    def _costless(
+        self, name: str, operator: str, shape: Shape, inputs: tuple[str | None, ...] | None
+    ) -> Layer:
+        """A costless layer over a ``(C, H, W)`` tensor: no weights, no MACs costed."""
+        c, h, w = shape
+        return Layer(
             name=name,
             operator=operator,
             loops={"B": self.batch, "G": c, "OY": h, "OX": w},
@@ -194,7 +192,6 @@ class NetBuilder:
             costless=True,
             inputs=self._from(inputs),
         )
-        return self._emit(layer)
 
     def concat(self, name: str, parts: list[Tap], spatial: tuple[int, int] | None = None) -> Layer:
         """Channel concatenation of ``parts`` (costless); ``spatial`` = (H, W) after resizing.
@@ -204,14 +201,7 @@ class NetBuilder:
         """
         h, w = spatial if spatial is not None else parts[0][1][1:]
         c = sum(shape[0] for _, shape in parts)
-        layer = Layer(
-            name=name,
-            operator="Concat",
-            loops={"B": self.batch, "G": c, "OY": h, "OX": w},
-            constant_operands=(),
-            costless=True,
-            inputs=self._from(tuple(src for src, _ in parts)),
-        )
+        layer = self._costless(name, "Concat", (c, h, w), tuple(src for src, _ in parts))
         self.shape = (c, h, w)
         return self._emit(layer)
 
