@@ -81,8 +81,7 @@ def request_cost(
         # whose weights exceed the DRAM would be costed as if it fitted
         need = prefill.weight_bytes / 2**30
         raise InputError(
-            f"{model} has {need:.3g} GiB of weights, more than the design's DRAM "
-            f"({dram_gb:g} GiB)",
+            f"{model} has {need:.3g} GiB of weights, more than the design's DRAM ({dram_gb:g} GiB)",
             field="dram_gb",
             allowed=f">= {need:.3g} (GiB)",
         )
