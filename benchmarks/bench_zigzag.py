@@ -163,11 +163,14 @@ def zigzag_run(
     workload_file: Path,
     python: str | None,
     refresh: bool = False,
+    imc_api: bool = False,
 ) -> dict[str, Any] | None:
     """ZigZag's result of one run (cached), or None when neither cached nor runnable.
 
-    Returns the runner's result record plus ``process_cpu_s`` (the runner process's CPU,
-    start-up included), ``cached`` and ``created``.
+    ``imc_api`` calls it as ZigZag's IMC examples do (``in_memory_compute=True``, which also
+    turns data locality and mixed spatial mappings on). Returns the runner's result record
+    plus ``process_cpu_s`` (the runner process's CPU, start-up included), ``cached`` and
+    ``created``.
     """
     settings = {
         "format": RUNNER_FORMAT,
@@ -176,13 +179,16 @@ def zigzag_run(
         "api_defaults": True,
         "lpf_limit": 6,
     }
+    if imc_api:
+        settings["imc"] = True
     key = _sha(
         json.dumps(settings, sort_keys=True).encode(),
         ex.hardware_path.read_bytes(),
         ex.mapping_path.read_bytes(),
         workload_file.read_bytes(),
     )
-    path = CACHE / f"{name}-{objective}-{'on' if locality else 'off'}-{key[:16]}.json"
+    tag = "imcapi" if imc_api else ("on" if locality else "off")
+    path = CACHE / f"{name}-{objective}-{tag}-{key[:16]}.json"
     if path.is_file() and not refresh:
         rec = json.loads(path.read_text())
         return {**rec["result"], "process_cpu_s": rec["process_cpu_s"], "cached": True,
@@ -190,7 +196,7 @@ def zigzag_run(
     if not python:
         return None
     job = {
-        "name": f"{name}/{_run_label(objective, locality)}",
+        "name": f"{name}/{objective}/{tag}",
         "accelerator": str(ex.hardware_path),
         "mapping": str(ex.mapping_path),
         "workload": str(workload_file),
@@ -451,6 +457,15 @@ def run_example(
                     continue
                 rec["layers"].append(compare_layer(acc, layer, zl, ex.dim_names))
         out["runs"][label] = rec
+    if args.imc_api and acc.is_imc:
+        out["imc_api"] = {}
+        for objective in ("energy", "latency"):
+            z = zigzag_run(name, ex, objective, True, wl_file, python, args.refresh, True)
+            rec = {"ours": out["runs"][_run_label(objective, True)]["ours"], "zigzag": z,
+                   "layers": []}  # fmt: skip
+            for zl in (z or {}).get("layers", []):
+                rec["layers"].append(compare_layer(acc, layers[zl["name"]], zl, ex.dim_names))
+            out["imc_api"][objective] = rec
     return out
 
 
@@ -522,6 +537,7 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in ("energy_ratio", "latency_ratio", "energy_ratio_zz", "latency_ratio_zz"):
                 row[f"worst_{key}"] = max((c[key] for c in comps), key=lambda r: abs(r - 1))
         n_le = n_cmp = 0
+        worst_search = 1.0
         for objective, locality in RUNS:
             label = _run_label(objective, locality)
             r = runs[label]
@@ -548,7 +564,9 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         continue
                     n_cmp += 1
                     n_le += la[okey] <= c[ckey] * (1 + 1e-9)
+                    worst_search = max(worst_search, la[okey] / c[ckey])
         row["search_layers_le"], row["search_layers"] = n_le, n_cmp
+        row["search_layer_worst"] = worst_search
         rows.append(row)
     return rows
 
@@ -563,7 +581,7 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'example':16s} {'layers':>6s} {'≤1 %':>5s} {'int()':>5s} {'rows':>4s} {'open':>4s}"
         f" {'errors':>6s} {'worst E':>8s} {'worst L':>8s} {'E zzrule':>8s} {'L zzrule':>8s}"
-        f" {'ours ≤ zz map':>13s}"
+        f" {'ours ≤ zz map':>13s} {'worst':>7s}"
     )
     for row in rows:
         print(
@@ -575,6 +593,7 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
             f" {_r(row.get('worst_energy_ratio_zz', math.nan)):>8s}"
             f" {_r(row.get('worst_latency_ratio_zz', math.nan)):>8s}"
             f" {row['search_layers_le']:>6d}/{row['search_layers']:<6d}"
+            f" {row['search_layer_worst']:7.4f}"
         )
     print(
         "\n## Whole network: ours / ZigZag = model x search (energy runs: energy; latency runs:"
@@ -606,6 +625,30 @@ def print_summary(rows: list[dict[str, Any]]) -> None:
         print(f"all runs: ours {tot_o:.1f} CPU s, ZigZag {tot_z:.1f} CPU s ({tot_z / tot_o:.0f}x)")
 
 
+def print_imc_api(results: list[dict[str, Any]]) -> None:
+    """``--imc-api``: ours (data locality on) against ZigZag's in_memory_compute=True call."""
+    recs = [(r["example"], o, v) for r in results for o, v in r.get("imc_api", {}).items()]
+    if not recs:
+        return
+    print("\n## IMC examples against ZigZag's IMC call (in_memory_compute=True), ours: locality on")
+    print(f"{'example':16s} {'objective':9s} {'ours/zz':>8s} {'model':>8s} {'search':>8s}"
+          f" {'layers ok':>9s} {'CPU zz s':>8s}")  # fmt: skip
+    for name, objective, rec in recs:
+        z, o = rec["zigzag"], rec["ours"]
+        if z is None:
+            print(f"{name:16s} {objective:9s} not run")
+            continue
+        key = "energy_pj" if objective == "energy" else "latency_cycles"
+        ckey = "energy_ours_pj" if objective == "energy" else "latency_ours"
+        good = [c for c in rec["layers"] if not c.get("error")]
+        in_ours = sum(c[ckey] for c in good)
+        ok = sum(classify(c) != "open" for c in good)
+        print(
+            f"{name:16s} {objective:9s} {o[key] / z[key]:8.4f} {in_ours / z[key]:8.4f}"
+            f" {o[key] / in_ours:8.4f} {ok:>4d}/{len(good):<4d} {z['process_cpu_s']:8.1f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", metavar="NAME", action="append", choices=sorted(EXAMPLES),
@@ -614,6 +657,9 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"the first {QUICK_LAYERS} layers of resnet18 only")  # fmt: skip
     ap.add_argument("--refresh", action="store_true", help="rerun ZigZag even when cached")
     ap.add_argument("--verbose", action="store_true", help="print every layer of every run")
+    ap.add_argument("--imc-api", action="store_true",
+                    help="IMC examples also against ZigZag's IMC call (in_memory_compute=True: "
+                    "data locality and mixed spatial mappings on); ours: data locality on")  # fmt: skip
     ap.add_argument("--json", metavar="FILE", help="also write every number as JSON")
     ap.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -631,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             print_example(res, args.verbose)
     rows = summary_rows(results)
     print_summary(rows)
+    print_imc_api(results)
     versions = {
         r["runs"][k]["zigzag"].get("zigzag_version")
         for r in results
