@@ -192,7 +192,10 @@ def test_readme_evaluate_tables_say_per_inference_and_show_only_applying_params(
         assert main(_tables(argv, tmp_path)) == 0, argv
         out = capsys.readouterr().out
         assert PER_INFERENCE in out, argv
-        template = argv[argv.index("-a" if "-a" in argv else "--accelerator") + 1].split(":")[0]
+        spec = argv[argv.index("-a" if "-a" in argv else "--accelerator") + 1]
+        if spec.endswith((".yaml", ".yml")):
+            continue  # a hardware file has no template parameters to show
+        template = spec.split(":")[0]
         for name in _parameters_line(out):
             assert param_applies(template, name), (argv, name)
 
