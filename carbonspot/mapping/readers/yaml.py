@@ -12,9 +12,10 @@ ZigZag v3: a list of entries with ``name`` (``default`` mandatory), ``spatial_ma
 the default ``{O: O, W: I2, I: I1}``. Keys read but not applied, each with an
 :class:`~carbonspot.errors.InputWarning` naming it:
 
-* ``temporal_ordering`` — CarbonSpot always searches the loop order (LOMA's allocator over
-  every ordering, docs/mapper.md), so its optimum is never worse in our cost model than the
-  fixed order; the chosen order is reported with the result;
+* ``temporal_ordering`` — CarbonSpot always searches the loop order (its allocator over every
+  ordering of the layer's prime factors, docs/mapper.md); the chosen order is reported with
+  the result. ZigZag's allocation of a given order is not reproduced exactly
+  (docs/zigzag-parity.md, "LOMA's allocator");
 * ``core_allocation`` — one core is modelled.
 
 A ZigZag file may name generic layer dims (the GEMM examples' ``D0, D1, D2``): they are kept
@@ -212,8 +213,8 @@ def load_mapping(path: str | Path) -> MappingSpec:
         if zigzag:
             if e.get("temporal_ordering"):
                 warn_input(
-                    "temporal_ordering is ignored: CarbonSpot searches the loop order, and its "
-                    "optimum is never worse in its cost model than the order given",
+                    "temporal_ordering is ignored: CarbonSpot searches every loop order instead "
+                    "(docs/zigzag-parity.md)",
                     source=src, field=f"{fld}.temporal_ordering",
                 )  # fmt: skip
             if e.get("core_allocation") is not None:
