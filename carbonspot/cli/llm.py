@@ -50,7 +50,7 @@ def run_request(args: argparse.Namespace) -> int:
     from carbonspot.design import DesignPipeline
     from carbonspot.hardware.templates import TEMPLATE_NAMES, parse_template_spec
     from carbonspot.presets import get_preset
-    from carbonspot.serving import request_cost
+    from carbonspot.serving import REQUEST_METRICS, request_cost
 
     preset = get_preset(args.preset).name
     template, params = parse_template_spec(args.accelerator)
@@ -103,10 +103,7 @@ def run_request(args: argparse.Namespace) -> int:
                 "tokens_per_s": cost.tokens_per_s,
                 "per_prompt": dict(cost.prefill),
                 "per_token": dict(cost.decode),
-                "per_request": {
-                    m: cost.total(m)
-                    for m in ("latency_ns", "energy_pj", "carbon_ca_g", "carbon_pa_g")
-                },
+                "per_request": {m: cost.total(m) for m in REQUEST_METRICS},
             }  # fmt: skip
         )
         return 0

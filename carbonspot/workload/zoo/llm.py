@@ -192,13 +192,6 @@ def llm(name: str) -> Workload:
     return decoder(cfg, mode, tokens)
 
 
-def llm_macs(cfg: DecoderConfig, mode: str, tokens: int) -> int:
-    """Closed-form MACs of :func:`decoder`: weights x rows plus attention (for the tests)."""
-    rows = tokens if mode == "prefill" else 1
-    attention = cfg.layers * 2 * cfg.heads * cfg.head_dim * rows * tokens
-    return cfg.layers * cfg.block_params * rows + cfg.vocab * cfg.hidden + attention
-
-
 def deit_tiny() -> Workload:
     """DeiT-Tiny/16 (Touvron et al. 2021), 224x224: 196 patches + class token, 12 blocks.
 
